@@ -1,0 +1,236 @@
+package dev.kensa.bundle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.kensa.score.GaussianStats;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Writes a {@code kensa-bundle/1} directory from a {@link BundleDraft}, and packs a bundle directory into a zip. */
+public final class BundleWriter {
+    public static final String BACKBONE = "backbone.onnx";
+    public static final String STATS = "stats.bin";
+    public static final String SELFTEST_DIR = "selftest/";
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    private BundleWriter() {
+    }
+
+    /**
+     * Writes the bundle into {@code outDir} (created if missing; refused if it exists and is not empty) and returns
+     * it read back through {@link BundleReader}, so a bundle that would be refused at load is refused here. The
+     * manifest is written last: a directory without manifest.json is an unfinished bundle. On failure the files
+     * written so far are removed.
+     */
+    public static ModelBundle write(Path outDir, BundleDraft draft) {
+        String where = "bundle " + outDir;
+        checkDraft(draft, where);
+        boolean created = prepareEmptyDir(outDir, where);
+        try {
+            List<String> files = new ArrayList<>();
+
+            Files.copy(draft.backboneSource(), outDir.resolve(BACKBONE));
+            files.add(BACKBONE);
+
+            StatsFile.write(outDir.resolve(STATS), draft.stats());
+            files.add(STATS);
+
+            Files.write(outDir.resolve(BundleReader.PIPELINE), prettyJson(draft.pipeline()), StandardOpenOption.CREATE_NEW);
+            files.add(BundleReader.PIPELINE);
+
+            List<Manifest.SelfTest> selfTests = new ArrayList<>();
+            for (BundleDraft.SelfTestDraft t : selfTests(draft)) {
+                String file = SELFTEST_DIR + selfTestFileName(t.fileName());
+                Files.createDirectories(outDir.resolve(SELFTEST_DIR));
+                Files.write(outDir.resolve(file), t.png(), StandardOpenOption.CREATE_NEW);
+                files.add(file);
+                selfTests.add(new Manifest.SelfTest(file, t.expectedScore(), t.tolerance()));
+            }
+            // checksums of the bytes as they landed on disk, not of what we meant to write
+            Map<String, String> sha256 = new TreeMap<>();
+            for (String file : files) {
+                sha256.put(file, BundleReader.sha256Hex(outDir.resolve(file), where));
+            }
+
+            GaussianStats stats = draft.stats();
+            Manifest manifest = new Manifest(
+                    Manifest.FORMAT,
+                    draft.id(),
+                    draft.name(),
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                    draft.producerVersion(),
+                    sha256,
+                    new Manifest.Backbone(BACKBONE, draft.input(), List.copyOf(draft.outputs())),
+                    new Manifest.Embedding(draft.grid().clone(), draft.sourceChannels(), draft.channels().clone(), draft.seed()),
+                    new Manifest.Stats(STATS, StatsFile.dtypeName(stats.dtype()), stats.dims(), stats.positions()),
+                    draft.training(),
+                    selfTests);
+            Files.write(outDir.resolve(BundleReader.MANIFEST), prettyJson(manifest), StandardOpenOption.CREATE_NEW);
+            return BundleReader.read(outDir);
+        } catch (IOException | RuntimeException e) {
+            clear(outDir, created);
+            if (e instanceof BundleException be) {
+                throw be;
+            }
+            throw new BundleException(where + ": cannot write (" + e + ")", e);
+        }
+    }
+
+    /**
+     * Verifies the bundle in {@code bundleDir} and packs it into {@code zipFile} (refused if it exists): manifest.json,
+     * manifest.sig when present, and exactly the files the manifest checksums, nothing else lying in the directory.
+     */
+    public static void zip(Path bundleDir, Path zipFile) {
+        String where = "bundle " + bundleDir;
+        if (!Files.isDirectory(bundleDir)) {
+            throw new BundleException(where + ": not a bundle directory");
+        }
+        if (Files.exists(zipFile)) {
+            throw new BundleException("zip " + zipFile + ": already exists");
+        }
+        ModelBundle bundle = BundleReader.read(bundleDir);
+        List<String> names = new ArrayList<>();
+        names.add(BundleReader.MANIFEST);
+        if (Files.isRegularFile(bundleDir.resolve("manifest.sig"))) {
+            names.add("manifest.sig");
+        }
+        names.addAll(new TreeMap<>(bundle.manifest().sha256()).keySet());
+
+        Path absolute = zipFile.toAbsolutePath();
+        Path part = absolute.resolveSibling(absolute.getFileName() + ".part");
+        try {
+            try (OutputStream file = Files.newOutputStream(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(file, 1 << 16))) {
+                for (String name : names) {
+                    zip.putNextEntry(new ZipEntry(name));
+                    Files.copy(bundleDir.resolve(name), zip);
+                    zip.closeEntry();
+                }
+            }
+            try {
+                Files.move(part, zipFile, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, zipFile);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // the refusal below is what matters
+            }
+            throw new BundleException("zip " + zipFile + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Cheap checks before anything is written; the read-back after writing checks the rest. */
+    private static void checkDraft(BundleDraft d, String where) {
+        require(d != null, where, "no draft");
+        require(d.id() != null && !d.id().isBlank(), where, "draft has no id");
+        require(d.backboneSource() != null && Files.isRegularFile(d.backboneSource()), where,
+                "backbone " + d.backboneSource() + " is not a file");
+        require(d.input() != null, where, "draft has no backbone input");
+        require(d.outputs() != null && !d.outputs().isEmpty(), where, "draft has no backbone outputs");
+        require(d.grid() != null && d.grid().length == 2, where, "draft grid must be [height, width]");
+        require(d.channels() != null, where, "draft has no channels");
+        require(d.stats() != null, where, "draft has no stats");
+        require(d.pipeline() != null, where, "draft has no pipeline");
+        GaussianStats s = d.stats();
+        require(s.dims() == d.channels().length, where,
+                "stats have d=" + s.dims() + " but the draft keeps " + d.channels().length + " channels");
+        require(s.gridHeight() == d.grid()[0] && s.gridWidth() == d.grid()[1], where, "stats grid " + s.gridHeight() + "x"
+                + s.gridWidth() + " but the draft grid is " + d.grid()[0] + "x" + d.grid()[1]);
+        Set<String> names = new HashSet<>();
+        for (BundleDraft.SelfTestDraft t : selfTests(d)) {
+            require(t != null && t.fileName() != null, where, "self-test without a file name");
+            String name = selfTestFileName(t.fileName());
+            require(!name.contains("/") && BundleReader.unsafeName(name) == null, where,
+                    "self-test file name " + t.fileName() + " must be a plain file name");
+            require(names.add(name), where, "self-test " + name + " given twice");
+            require(isPng(t.png()), where, "self-test " + name + " is not a PNG image");
+        }
+    }
+
+    private static List<BundleDraft.SelfTestDraft> selfTests(BundleDraft d) {
+        return d.selfTests() == null ? List.of() : d.selfTests();
+    }
+
+    private static String selfTestFileName(String fileName) {
+        return fileName.toLowerCase().endsWith(".png") ? fileName : fileName + ".png";
+    }
+
+    private static boolean isPng(byte[] bytes) {
+        if (bytes == null || bytes.length < PNG_SIGNATURE.length) {
+            return false;
+        }
+        for (int i = 0; i < PNG_SIGNATURE.length; i++) {
+            if (bytes[i] != PNG_SIGNATURE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] prettyJson(Object value) throws JsonProcessingException {
+        String json = BundleReader.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return whether the directory was created here (and so is removed again on failure) */
+    private static boolean prepareEmptyDir(Path outDir, String where) {
+        try {
+            if (Files.exists(outDir)) {
+                if (!Files.isDirectory(outDir)) {
+                    throw new BundleException(where + ": output path exists and is not a directory");
+                }
+                try (Stream<Path> s = Files.list(outDir)) {
+                    if (s.findAny().isPresent()) {
+                        throw new BundleException(where + ": output directory is not empty");
+                    }
+                }
+                return false;
+            }
+            Files.createDirectories(outDir);
+            return true;
+        } catch (IOException e) {
+            throw new BundleException(where + ": cannot create output directory (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Removes what a failed write left; the directory was empty (or absent) before, so everything in it is ours. */
+    private static void clear(Path outDir, boolean created) {
+        if (created) {
+            BundleReader.deleteTree(outDir);
+            return;
+        }
+        try (Stream<Path> s = Files.list(outDir)) {
+            s.forEach(BundleReader::deleteTree);
+        } catch (IOException ignored) {
+            // best effort; the refusal is what the caller needs
+        }
+    }
+
+    private static void require(boolean ok, String where, String problem) {
+        if (!ok) {
+            throw new BundleException(where + ": " + problem);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.kensa.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kensa.KensaException;
+import dev.kensa.eval.EvalReport;
+import dev.kensa.eval.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Fit on DATASET/train/good, inspect DATASET/test, report image/pixel AUROC, AUPRO, F1-max and timings.")
+public class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "dataset in MVTec layout (train/good, test/<type>, ground_truth/<type>)")
+    Path dataset;
+
+    @Option(names = "--json", description = "write the report as JSON to this file")
+    Path jsonFile;
+
+    @Option(names = "--bundle", description = "keep the fitted bundle in this directory (default: a temporary one, removed)")
+    Path bundle;
+
+    @Mixin
+    FitArgs fit;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(dataset.resolve("train").resolve("good"))) {
+            throw new KensaException("dataset " + dataset + " has no train/good folder (expected MVTec layout)");
+        }
+        Path out = bundle != null ? bundle : Files.createTempDirectory("kensa-eval-").resolve("bundle");
+        EvalReport r;
+        try {
+            r = Evaluator.evaluate(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
+        } finally {
+            if (bundle == null) {
+                deleteTree(out.getParent());
+            }
+        }
+        System.out.printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
+        System.out.printf("image AUROC    %.4f%n", r.imageAuroc());
+        if (r.pixelAuroc() != null) {
+            System.out.printf("pixel AUROC    %.4f%n", r.pixelAuroc());
+            System.out.printf("AUPRO@0.3      %.4f%n", r.aupro());
+        } else {
+            System.out.println("pixel metrics  " + r.pixelMetricsNote());
+        }
+        System.out.printf("F1-max         %.4f%n", r.f1Max());
+        System.out.printf("threshold      %.4f (%s): test FPR %.3f, TPR %.3f%n", r.threshold(), r.thresholdSource(),
+                r.thresholdFpr(), r.thresholdTpr());
+        System.out.printf("fit            %.1f s (+ calibration %.1f s)%n", r.fitSeconds(), r.calibrationSeconds());
+        System.out.printf("timings ms/img %s  [%s]%n", r.timingsMs(), r.backend());
+        if (jsonFile != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), r);
+        }
+        return 0;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kensa.cli;
+
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import picocli.CommandLine;
+
+/**
+ * The one artifact's entry point: {@code java -jar quarkus-run.jar <command>}. Commands are picocli; the core they
+ * call runs without CDI so the same classes work in unit tests.
+ */
+@QuarkusMain
+public class KensaMain implements QuarkusApplication {
+
+    @Override
+    public int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new KensaCommand());
+        cl.setExecutionExceptionHandler(new OneLineErrors());
+        return cl;
+    }
+
+    /** Known failures print one line and exit 1; anything else is a bug and keeps its stack trace. */
+    static final class OneLineErrors implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+            Throwable t = e;
+            if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+                cmd.getErr().println("kensa: error: " + u.getMessage());
+                return 1;
+            }
+            if (t instanceof dev.kensa.KensaException || t instanceof java.io.IOException
+                    || t instanceof IllegalArgumentException) {
+                cmd.getErr().println("kensa: error: " + t.getMessage());
+                return 1;
+            }
+            cmd.getErr().println("kensa: internal error: " + t);
+            t.printStackTrace(cmd.getErr());
+            return 3;
+        }
+    }
+}

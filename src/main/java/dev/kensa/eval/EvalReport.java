@@ -1,0 +1,23 @@
+package dev.kensa.eval;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.Map;
+
+/**
+ * What {@code kensa eval --json} writes. The first fields are the contract of the core issue; the rest help an
+ * engineer judge the bundle's fixed threshold on the test set.
+ *
+ * @param pixelAuroc       null when the dataset has no masks (pixel metrics unavailable)
+ * @param timingsMs        per-stage inference means over the test images: decode, backbone, score, post, total
+ * @param thresholdFpr     share of test goods the bundle's threshold rejects
+ * @param thresholdTpr     share of test defects it catches
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"imageAuroc", "pixelAuroc", "aupro", "f1Max", "fitSeconds", "images", "timingsMs"})
+public record EvalReport(double imageAuroc, Double pixelAuroc, Double aupro, double f1Max, double fitSeconds,
+                         int images, Map<String, Double> timingsMs, String dataset, int trainImages,
+                         double calibrationSeconds, double threshold, String thresholdSource, double thresholdFpr,
+                         double thresholdTpr, int errors, String backend, String pixelMetricsNote) {
+}

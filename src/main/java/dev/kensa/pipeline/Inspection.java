@@ -1,0 +1,15 @@
+package dev.kensa.pipeline;
+
+import dev.kensa.image.ImageTensor;
+import dev.kensa.post.AnomalyMap;
+import dev.kensa.verdict.InspectionResult;
+
+/**
+ * One inspected image: the published result, plus the anomaly map and thumbnail for heatmaps and evaluation
+ * (both null when the result is an ERROR).
+ *
+ * @param index position in the input list
+ */
+public record Inspection(int index, InspectionResult result, AnomalyMap map, ImageTensor.Thumbnail thumbnail,
+                         int originalWidth, int originalHeight) {
+}

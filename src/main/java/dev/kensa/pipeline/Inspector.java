@@ -1,0 +1,151 @@
+package dev.kensa.pipeline;
+
+import dev.kensa.backbone.OnnxRuntimeBackbone;
+import dev.kensa.bundle.Manifest;
+import dev.kensa.bundle.ModelBundle;
+import dev.kensa.bundle.PipelineConfig;
+import dev.kensa.image.ImageGeometry;
+import dev.kensa.image.ImagePreprocessor;
+import dev.kensa.post.AnomalyMap;
+import dev.kensa.post.AnomalyMapBuilder;
+import dev.kensa.post.HeatmapRenderer;
+import dev.kensa.score.CpuPatchScorer;
+import dev.kensa.score.GaussianStats;
+import dev.kensa.score.PatchScorer;
+import dev.kensa.verdict.InspectionResult;
+import dev.kensa.verdict.RegionFinder;
+import dev.kensa.verdict.Verdict;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The whole inference path for one model: image -> embedding -> patch distances -> anomaly map -> verdict,
+ * regions and heatmap. Owns the feature extractor and the scorer; {@link #close()} releases both.
+ */
+public final class Inspector implements AutoCloseable {
+    private final FeatureExtractor features;
+    private final PatchScorer scorer;
+    private final AnomalyMapBuilder maps;
+    private final RegionFinder regions;
+    private final HeatmapRenderer heatmaps;
+    private final double threshold;
+    private final InspectionResult.ModelRef model;
+    private final int batchSize;
+
+    public Inspector(FeatureExtractor features, PatchScorer scorer, PipelineConfig pipeline,
+                     InspectionResult.ModelRef model, int batchSize) {
+        this.features = features;
+        this.scorer = scorer;
+        ImageGeometry geometry = features.preprocessor().geometry();
+        this.maps = new AnomalyMapBuilder(features.gridWidth(), features.gridHeight(), geometry.crop(),
+                pipeline.smoothing().sigma());
+        this.threshold = pipeline.threshold().image().value();
+        double pixelThreshold = pipeline.threshold().pixel() != null ? pipeline.threshold().pixel().value() : threshold;
+        this.regions = new RegionFinder(geometry, pixelThreshold, pipeline.regions() != null ? pipeline.regions().minArea() : 1);
+        int quality = pipeline.heatmap() != null ? pipeline.heatmap().jpegQuality() : 85;
+        this.heatmaps = new HeatmapRenderer(geometry, threshold, quality);
+        this.model = model;
+        this.batchSize = batchSize;
+    }
+
+    /** Opens a bundle on the CPU backend: ONNX Runtime backbone and Java scorer, {@code threads} cores. */
+    public static Inspector open(ModelBundle bundle, int threads, int batchSize) {
+        Manifest.Input in = bundle.manifest().backbone().input();
+        PipelineConfig pipeline = bundle.pipeline();
+        ImagePreprocessor pre = new ImagePreprocessor(new ImageGeometry(pipeline.image().resize(), pipeline.image().crop()),
+                in.mean(), in.std(), in.channelOrder(), pipeline.heatmap() != null ? pipeline.heatmap().size() : 256);
+        OnnxRuntimeBackbone backbone = new OnnxRuntimeBackbone(bundle.backbonePath(), bundle.manifest().backbone().outputs(), threads);
+        FeatureExtractor fx = new FeatureExtractor(pre, backbone, bundle.channels(), threads);
+        GaussianStats stats = bundle.stats();
+        if (stats.gridHeight() != fx.gridHeight() || stats.gridWidth() != fx.gridWidth()) {
+            fx.close();
+            throw new dev.kensa.KensaException("bundle statistics are for a " + stats.gridHeight() + "x" + stats.gridWidth()
+                    + " grid but the backbone gives " + fx.gridHeight() + "x" + fx.gridWidth());
+        }
+        return new Inspector(fx, new CpuPatchScorer(stats, threads), pipeline,
+                new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
+    }
+
+    public double threshold() {
+        return threshold;
+    }
+
+    public FeatureExtractor features() {
+        return features;
+    }
+
+    public String describeBackend() {
+        return features.backbone().describe() + " + " + scorer.describe();
+    }
+
+    /** Inspects every input, in order; a bad image yields an ERROR result and the run goes on. */
+    public void inspect(List<? extends ImageInput> inputs, Consumer<Inspection> consumer) {
+        int positions = features.positions();
+        features.forEachBatch(inputs, batchSize, e -> {
+            PreparedBatch batch = e.batch();
+            int n = batch.size();
+            float[] distances = new float[n * positions];
+            long t0 = System.nanoTime();
+            if (n > 0) {
+                scorer.score(e.embeddings(), n, distances);
+            }
+            double scoreMs = (System.nanoTime() - t0) / 1e6;
+            for (PreparedBatch.Item item : batch.items()) {
+                String ts = Instant.now().toString();
+                String id = UUID.randomUUID().toString();
+                if (!item.ok()) {
+                    consumer.accept(new Inspection(item.index(), InspectionResult.error(id, ts, item.input().source(), model,
+                            threshold, new InspectionResult.Timings(item.decodeMs(), 0, 0, 0, item.decodeMs()), item.error()),
+                            null, null, 0, 0));
+                    continue;
+                }
+                long p0 = System.nanoTime();
+                AnomalyMap map = maps.build(distances, item.slot() * positions);
+                int w = item.tensor().originalWidth();
+                int h = item.tensor().originalHeight();
+                List<InspectionResult.Region> found = regions.find(map, w, h);
+                double postMs = (System.nanoTime() - p0) / 1e6;
+                double backboneMs = (e.backboneMs() + e.gatherMs()) / n;
+                double perScore = scoreMs / n;
+                double total = item.decodeMs() + backboneMs + perScore + postMs;
+                InspectionResult result = new InspectionResult(id, ts, item.input().source(),
+                        Verdict.of(map.score(), threshold), (double) map.score(), map.score() / threshold, threshold,
+                        model, found, new InspectionResult.Timings(round(item.decodeMs()), round(backboneMs),
+                        round(perScore), round(postMs), round(total)), null);
+                consumer.accept(new Inspection(item.index(), result, map, item.tensor().thumbnail(), w, h));
+            }
+        });
+    }
+
+    /** Scores a batch of already-extracted embeddings into anomaly maps (used by calibration). */
+    public static AnomalyMap[] score(PatchScorer scorer, AnomalyMapBuilder builder, float[] embeddings, int n, int positions) {
+        float[] distances = new float[n * positions];
+        scorer.score(embeddings, n, distances);
+        AnomalyMap[] out = new AnomalyMap[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = builder.build(distances, i * positions);
+        }
+        return out;
+    }
+
+    /** The heatmap thumbnail JPEG of a successful inspection. */
+    public byte[] heatmapJpeg(Inspection inspection) {
+        if (inspection.map() == null || inspection.thumbnail() == null) {
+            throw new IllegalArgumentException("no heatmap for an ERROR result");
+        }
+        return heatmaps.renderJpeg(inspection.map(), inspection.thumbnail());
+    }
+
+    private static double round(double ms) {
+        return Math.round(ms * 100) / 100.0;
+    }
+
+    @Override
+    public void close() {
+        scorer.close();
+        features.close();
+    }
+}

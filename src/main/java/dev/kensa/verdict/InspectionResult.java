@@ -1,0 +1,34 @@
+package dev.kensa.verdict;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.List;
+
+/**
+ * The result of one inspection, exactly the JSON of DESIGN.md §6:
+ * {@code {id, ts, source, verdict, score, normalizedScore, threshold, model {id, sha256}, regions [...],
+ * timingsMs {decode, backbone, score, post, total}, error?}}. Scores are null on ERROR.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"id", "ts", "source", "verdict", "score", "normalizedScore", "threshold", "model", "regions",
+        "timingsMs", "error"})
+public record InspectionResult(String id, String ts, String source, Verdict verdict, Double score,
+                               Double normalizedScore, Double threshold, ModelRef model, List<Region> regions,
+                               Timings timingsMs, String error) {
+
+    public record ModelRef(String id, String sha256) {
+    }
+
+    /** A defect region in original-image pixels; area counts original pixels, maxScore is the raw map maximum. */
+    public record Region(int x, int y, int w, int h, int area, double maxScore) {
+    }
+
+    public record Timings(double decode, double backbone, double score, double post, double total) {
+    }
+
+    public static InspectionResult error(String id, String ts, String source, ModelRef model, Double threshold,
+                                         Timings timings, String error) {
+        return new InspectionResult(id, ts, source, Verdict.ERROR, null, null, threshold, model, List.of(), timings, error);
+    }
+}
