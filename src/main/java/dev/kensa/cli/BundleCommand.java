@@ -22,6 +22,9 @@ public class BundleCommand implements Runnable {
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Print a bundle's manifest and pipeline.")
     public static class Info implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Parameters(index = "0", description = "bundle directory or .zip")
         java.nio.file.Path bundle;
 
@@ -34,7 +37,7 @@ public class BundleCommand implements Runnable {
             node.set("manifest", m.valueToTree(b.manifest()));
             node.set("pipeline", m.valueToTree(b.pipeline()));
             node.put("statsMemoryBytes", b.stats().memoryBytes());
-            System.out.println(m.writeValueAsString(node));
+            spec.commandLine().getOut().println(m.writeValueAsString(node));
             return 0;
         }
     }
@@ -42,6 +45,9 @@ public class BundleCommand implements Runnable {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check a bundle: files and checksums, then load it and run its self-test images.")
     public static class Verify implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Parameters(index = "0", description = "bundle directory or .zip")
         java.nio.file.Path bundle;
 
@@ -49,7 +55,7 @@ public class BundleCommand implements Runnable {
         public Integer call() {
             ModelBundle b = BundleReader.read(bundle);
             dev.kensa.pipeline.SelfTest.Result r = dev.kensa.pipeline.SelfTest.run(b, Runtime.getRuntime().availableProcessors());
-            System.out.println(r.summary());
+            spec.commandLine().getOut().println(r.summary());
             return r.passed() ? 0 : 1;
         }
     }

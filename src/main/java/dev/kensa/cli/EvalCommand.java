@@ -20,6 +20,9 @@ import java.util.stream.Stream;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Fit on DATASET/train/good, inspect DATASET/test, report image/pixel AUROC, AUPRO, F1-max and timings.")
 public class EvalCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", description = "dataset in MVTec layout (train/good, test/<type>, ground_truth/<type>)")
     Path dataset;
 
@@ -46,19 +49,19 @@ public class EvalCommand implements Callable<Integer> {
                 deleteTree(out.getParent());
             }
         }
-        System.out.printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
-        System.out.printf("image AUROC    %.4f%n", r.imageAuroc());
+        spec.commandLine().getOut().printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
+        spec.commandLine().getOut().printf("image AUROC    %.4f%n", r.imageAuroc());
         if (r.pixelAuroc() != null) {
-            System.out.printf("pixel AUROC    %.4f%n", r.pixelAuroc());
-            System.out.printf("AUPRO@0.3      %.4f%n", r.aupro());
+            spec.commandLine().getOut().printf("pixel AUROC    %.4f%n", r.pixelAuroc());
+            spec.commandLine().getOut().printf("AUPRO@0.3      %.4f%n", r.aupro());
         } else {
-            System.out.println("pixel metrics  " + r.pixelMetricsNote());
+            spec.commandLine().getOut().println("pixel metrics  " + r.pixelMetricsNote());
         }
-        System.out.printf("F1-max         %.4f%n", r.f1Max());
-        System.out.printf("threshold      %.4f (%s): test FPR %.3f, TPR %.3f%n", r.threshold(), r.thresholdSource(),
+        spec.commandLine().getOut().printf("F1-max         %.4f%n", r.f1Max());
+        spec.commandLine().getOut().printf("threshold      %.4f (%s): test FPR %.3f, TPR %.3f%n", r.threshold(), r.thresholdSource(),
                 r.thresholdFpr(), r.thresholdTpr());
-        System.out.printf("fit            %.1f s (+ calibration %.1f s)%n", r.fitSeconds(), r.calibrationSeconds());
-        System.out.printf("timings ms/img %s  [%s]%n", r.timingsMs(), r.backend());
+        spec.commandLine().getOut().printf("fit            %.1f s (+ calibration %.1f s)%n", r.fitSeconds(), r.calibrationSeconds());
+        spec.commandLine().getOut().printf("timings ms/img %s  [%s]%n", r.timingsMs(), r.backend());
         if (jsonFile != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), r);
         }

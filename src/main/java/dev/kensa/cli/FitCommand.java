@@ -12,6 +12,9 @@ import java.util.concurrent.Callable;
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = "Fit a model bundle from a folder of good images and calibrate its threshold.")
 public class FitCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", description = "folder of good images")
     Path train;
 
@@ -33,12 +36,12 @@ public class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BundleFitter.FitReport r = BundleFitter.fit(fit.options(train, output, holdout, dev, name), true);
-        System.err.printf("fitted %s on %d images in %.1f s (calibration %.1f s)%n", r.bundle().manifest().id(),
+        spec.commandLine().getErr().printf("fitted %s on %d images in %.1f s (calibration %.1f s)%n", r.bundle().manifest().id(),
                 r.images(), r.fitSeconds(), r.calibrationSeconds());
-        System.err.printf("threshold %.4f from %s: rejects %.1f %% of those goods%s%n", r.threshold(), r.thresholdSource(),
+        spec.commandLine().getErr().printf("threshold %.4f from %s: rejects %.1f %% of those goods%s%n", r.threshold(), r.thresholdSource(),
                 100 * r.goodRejectRate(), r.defectAcceptRate() == null ? ""
                         : String.format(", catches %.1f %% of the dev defects", 100 * (1 - r.defectAcceptRate())));
-        System.out.println(r.bundle().dir());
+        spec.commandLine().getOut().println(r.bundle().dir());
         return 0;
     }
 }

@@ -22,6 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Inspect images with a bundle: one result JSON per line on stdout, a heatmap JPEG per image.")
 public class InspectCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(arity = "1..*", description = "image files or folders")
     List<Path> files;
 
@@ -60,10 +63,10 @@ public class InspectCommand implements Callable<Integer> {
         try (Inspector inspector = Inspector.open(bundle, t, batch)) {
             inspector.inspect(images.stream().map(ImageInput::of).toList(), in -> {
                 try {
-                    System.out.println(json.writeValueAsString(in.result()));
+                    spec.commandLine().getOut().println(json.writeValueAsString(in.result()));
                     if (in.map() == null) {
                         failures[0]++;
-                        System.err.println("kensa: error: " + in.result().source() + ": " + in.result().error());
+                        spec.commandLine().getErr().println("kensa: error: " + in.result().source() + ": " + in.result().error());
                     } else if (heatmapDir != null) {
                         String name = Path.of(in.result().source()).getFileName().toString();
                         Files.write(heatmapDir.resolve(stem(name) + ".heatmap.jpg"), inspector.heatmapJpeg(in));

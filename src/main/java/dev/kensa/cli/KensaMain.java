@@ -11,15 +11,39 @@ import picocli.CommandLine;
 @QuarkusMain
 public class KensaMain implements QuarkusApplication {
 
+    @jakarta.inject.Inject
+    dev.kensa.KensaConfig config;
+
     @Override
     public int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cl = commandLine();
+        cl.setDefaultValueProvider(new ConfigDefaults(config));
+        int rc = cl.execute(args);
+        cl.getOut().flush();
+        cl.getErr().flush();
+        return rc;
     }
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KensaCommand());
         cl.setExecutionExceptionHandler(new OneLineErrors());
         return cl;
+    }
+
+    /** {@code --threads} and {@code --batch} default to {@code kensa.threads} and {@code kensa.batch-size}. */
+    record ConfigDefaults(dev.kensa.KensaConfig config) implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec arg) {
+            if (arg instanceof CommandLine.Model.OptionSpec o) {
+                if (o.longestName().equals("--threads") && config.threads().isPresent()) {
+                    return String.valueOf(config.threads().getAsInt());
+                }
+                if (o.longestName().equals("--batch")) {
+                    return String.valueOf(config.batchSize());
+                }
+            }
+            return null;
+        }
     }
 
     /** Known failures print one line and exit 1; anything else is a bug and keeps its stack trace. */

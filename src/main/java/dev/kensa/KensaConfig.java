@@ -1,0 +1,26 @@
+package dev.kensa;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.OptionalInt;
+
+/**
+ * The box's configuration ({@code kensa.*}), defaults in one place. Read from {@code config/application.properties}
+ * in the working directory, environment variables ({@code KENSA_THREADS}) and system properties. CLI flags win
+ * over these for one command.
+ */
+@ConfigMapping(prefix = "kensa")
+public interface KensaConfig {
+
+    /** CPU threads for the backbone and the scorer; default all cores. */
+    OptionalInt threads();
+
+    /** Images per backbone batch. */
+    @WithDefault("8")
+    int batchSize();
+
+    /** Backend: auto, cpu or tensorrt. Only cpu exists in this build; auto means cpu. */
+    @WithDefault("auto")
+    String backend();
+}

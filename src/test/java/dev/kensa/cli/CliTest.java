@@ -1,0 +1,167 @@
+package dev.kensa.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kensa.TestData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CLI as a person uses it: real commands, real files. Every failure is one line on stderr and a non-zero
+ * exit, never a stack trace.
+ */
+class CliTest {
+    @TempDir
+    static Path tmp;
+    static Path bundle;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run kensa(String... args) {
+        CommandLine cl = KensaMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    static void assertOneLineError(Run r, String expected) {
+        assertTrue(r.exit() != 0, "non-zero exit");
+        List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), "exactly one line on stderr: " + r.err());
+        assertTrue(lines.get(0).startsWith("kensa: error: "), lines.get(0));
+        assertTrue(lines.get(0).contains(expected), "'" + lines.get(0) + "' should say " + expected);
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+    }
+
+    @BeforeAll
+    static void fit() throws Exception {
+        Path train = tmp.resolve("train");
+        Files.createDirectories(train);
+        try (var s = Files.list(TestData.bottleTrain())) {
+            for (Path p : s.sorted().limit(10).toList()) {
+                Files.createSymbolicLink(train.resolve(p.getFileName()), p.toAbsolutePath());
+            }
+        }
+        bundle = tmp.resolve("bundle");
+        Run r = kensa("fit", train.toString(), "-o", bundle.toString(), "--backbone", TestData.backbone().toString(),
+                "--fpr", "0");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(bundle.toString(), r.out().trim());
+        assertTrue(r.err().contains("threshold"), r.err());
+    }
+
+    @Test
+    void inspectPrintsOneResultPerImageAndWritesHeatmaps() throws Exception {
+        Path heat = tmp.resolve("heat");
+        Path broken = TestData.bottle().resolve("test/broken_large/000.png");
+        Path good = TestData.bottle().resolve("test/good/000.png");
+        Run r = kensa("inspect", "-m", bundle.toString(), "--heatmaps", heat.toString(), good.toString(), broken.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size());
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        JsonNode second = new ObjectMapper().readTree(lines.get(1));
+        assertEquals(good.toString(), first.get("source").asText());
+        assertEquals("NG", second.get("verdict").asText());
+        assertTrue(second.get("normalizedScore").asDouble() > 1);
+        assertTrue(Files.size(heat.resolve("000.heatmap.jpg")) > 1000);
+    }
+
+    @Test
+    void corruptImageAndNonImageFileGiveErrorResultsAndExitOne() throws Exception {
+        Path bad = tmp.resolve("bad.png");
+        byte[] png = Files.readAllBytes(TestData.bottle().resolve("test/good/001.png"));
+        Files.write(bad, java.util.Arrays.copyOf(png, 5000));
+        Path txt = tmp.resolve("readme.txt");
+        Files.writeString(txt, "hello");
+        Run r = kensa("inspect", "-m", bundle.toString(), "--heatmaps", "none", bad.toString(), txt.toString());
+        assertEquals(1, r.exit());
+        List<String> results = r.out().lines().toList();
+        assertEquals(2, results.size());
+        for (String line : results) {
+            JsonNode j = new ObjectMapper().readTree(line);
+            assertEquals("ERROR", j.get("verdict").asText());
+            assertTrue(j.get("error").asText().length() > 10);
+        }
+        assertEquals(2, r.err().lines().filter(l -> l.startsWith("kensa: error: ")).count(), r.err());
+        assertFalse(r.err().contains("\tat "));
+    }
+
+    @Test
+    void emptyFolderIsAClearError() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertOneLineError(kensa("fit", empty.toString(), "-o", tmp.resolve("x").toString(), "--backbone",
+                TestData.backbone().toString()), "has no images");
+    }
+
+    @Test
+    void missingBackboneIsAClearError() throws Exception {
+        assertOneLineError(kensa("fit", TestData.bottleTrain().toString(), "-o", tmp.resolve("y").toString(),
+                "--backbone", tmp.resolve("nope.onnx").toString()), "backbone not found");
+    }
+
+    @Test
+    void backboneThatIsNotOnnxIsAClearError() throws Exception {
+        Path fake = tmp.resolve("fake.onnx");
+        Files.writeString(fake, "not a model");
+        assertOneLineError(kensa("fit", TestData.bottleTrain().toString(), "-o", tmp.resolve("z").toString(),
+                "--backbone", fake.toString()), "does not load");
+    }
+
+    @Test
+    void bundleWithWrongChecksumIsRefused() throws Exception {
+        Path copy = tmp.resolve("tampered");
+        copyTree(bundle, copy);
+        Path stats = copy.resolve("stats.bin");
+        byte[] b = Files.readAllBytes(stats);
+        b[b.length - 1] ^= 1;
+        Files.write(stats, b);
+        assertOneLineError(kensa("inspect", "-m", copy.toString(), TestData.bottle().resolve("test/good/000.png").toString()),
+                "stats.bin");
+        assertOneLineError(kensa("bundle", "verify", copy.toString()), "sha256");
+    }
+
+    @Test
+    void bundleVerifyRunsTheSelfTest() {
+        Run r = kensa("bundle", "verify", bundle.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("self-test passed"), r.out());
+        Run info = kensa("bundle", "info", bundle.toString());
+        assertEquals(0, info.exit());
+        assertTrue(info.out().contains("kensa-bundle/1"));
+    }
+
+    @Test
+    void evalOnAFolderThatIsNotADatasetIsAClearError() throws Exception {
+        assertOneLineError(kensa("eval", tmp.toString(), "--backbone", TestData.backbone().toString()), "train/good");
+    }
+
+    static void copyTree(Path from, Path to) throws Exception {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.kensa.eval;
+
+import dev.kensa.TestData;
+import dev.kensa.fit.FitOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The acceptance run: fit on all 209 full-resolution bottle images and evaluate on the 83 test images. Surefire
+ * runs with -Xmx1g, so this also proves the fit's memory bound.
+ */
+class BottleEvalTest {
+
+    @Test
+    void bottleReachesPadimAccuracyWithinOneGigabyteOfHeap(@TempDir Path tmp) {
+        assertTrue(Runtime.getRuntime().maxMemory() <= 1100L * 1024 * 1024, "run with -Xmx1g to check the bound");
+        FitOptions o = FitOptions.defaults(TestData.bottleTrain(), TestData.backbone(), tmp.resolve("bundle"));
+        EvalReport r = Evaluator.evaluate(TestData.bottle(), o, false);
+        assertEquals(83, r.images());
+        assertEquals(209, r.trainImages());
+        assertTrue(r.imageAuroc() >= 0.99, "image AUROC " + r.imageAuroc());
+        assertNotNull(r.pixelAuroc());
+        assertTrue(r.pixelAuroc() >= 0.98, "pixel AUROC " + r.pixelAuroc());
+        assertTrue(r.aupro() >= 0.90, "AUPRO " + r.aupro());
+        assertTrue(r.f1Max() >= 0.97, "F1-max " + r.f1Max());
+        assertEquals(0, r.errors());
+        // the calibrated threshold (1 % out-of-fold FPR) is sensible on unseen parts
+        assertTrue(r.thresholdFpr() <= 0.1, "test FPR " + r.thresholdFpr());
+        assertTrue(r.thresholdTpr() >= 0.85, "test TPR " + r.thresholdTpr());
+    }
+}

@@ -1,0 +1,183 @@
+package dev.kensa.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kensa.TestData;
+import dev.kensa.bundle.BundleReader;
+import dev.kensa.bundle.ModelBundle;
+import dev.kensa.fit.BundleFitter;
+import dev.kensa.fit.FitOptions;
+import dev.kensa.verdict.InspectionResult;
+import dev.kensa.verdict.Verdict;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fit a small real bundle (24 bottle images, real ResNet-18) and inspect real good and broken bottles through it.
+ */
+class PipelineTest {
+    @TempDir
+    static Path tmp;
+    static ModelBundle bundle;
+    static BundleFitter.FitReport report;
+
+    @BeforeAll
+    static void fitSmallBundle() throws Exception {
+        Path train = tmp.resolve("train");
+        Files.createDirectories(train);
+        List<Path> all;
+        try (var s = Files.list(TestData.bottleTrain())) {
+            all = s.sorted().toList();
+        }
+        for (int i = 0; i < 24; i++) {
+            Files.createSymbolicLink(train.resolve(all.get(i * 8).getFileName()), all.get(i * 8).toAbsolutePath());
+        }
+        FitOptions o = FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle"));
+        report = BundleFitter.fit(o, false);
+        bundle = report.bundle();
+    }
+
+    static List<Path> test(String type, int n) throws Exception {
+        try (var s = Files.list(TestData.bottle().resolve("test").resolve(type))) {
+            return s.sorted().limit(n).toList();
+        }
+    }
+
+    @Test
+    void fittedBundleIsCompleteAndCalibratedOutOfFold() {
+        assertEquals(24, report.images());
+        assertTrue(report.thresholdSource().startsWith("kfold-oof(k=5"), report.thresholdSource());
+        assertEquals(100, bundle.stats().dims());
+        assertEquals(56 * 56, bundle.stats().positions());
+        assertEquals(100, bundle.channels().length);
+        assertEquals(3, bundle.selfTests().size());
+        assertTrue(bundle.imageThreshold() > 0);
+        // 1 % of 24 is under one image: the threshold sits at the largest out-of-fold good score
+        assertEquals(0.0, report.goodRejectRate());
+        // reading it back gives the same identity
+        assertEquals(bundle.sha256(), BundleReader.read(bundle.dir()).sha256());
+    }
+
+    @Test
+    void selfTestPassesOnTheFittedBundle() {
+        SelfTest.Result r = SelfTest.run(bundle, 2);
+        assertTrue(r.passed(), r.summary());
+    }
+
+    @Test
+    void brokenBottlesScoreAboveGoodOnesAndResultsFollowTheContract() throws Exception {
+        List<Path> good = test("good", 4);
+        List<Path> broken = test("broken_large", 4);
+        List<Path> inputs = new ArrayList<>(good);
+        inputs.addAll(broken);
+        List<Inspection> out = new ArrayList<>();
+        try (Inspector inspector = Inspector.open(bundle, 2, 3)) {
+            inspector.inspect(inputs.stream().map(ImageInput::of).toList(), out::add);
+            assertEquals(8, out.size());
+            double maxGood = 0, minBroken = Double.MAX_VALUE;
+            for (Inspection in : out) {
+                InspectionResult r = in.result();
+                assertEquals(inputs.get(in.index()).toString(), r.source());
+                assertEquals(r.score() > r.threshold() ? Verdict.NG : Verdict.OK, r.verdict());
+                assertEquals(r.score() / r.threshold(), r.normalizedScore(), 1e-9);
+                assertEquals(bundle.sha256(), r.model().sha256());
+                assertTrue(r.timingsMs().total() > 0 && r.timingsMs().backbone() > 0);
+                if (in.index() < 4) {
+                    maxGood = Math.max(maxGood, r.score());
+                } else {
+                    minBroken = Math.min(minBroken, r.score());
+                }
+                if (r.verdict() == Verdict.NG) {
+                    assertTrue(!r.regions().isEmpty(), "an NG part has at least one region");
+                    for (InspectionResult.Region g : r.regions()) {
+                        assertTrue(g.x() >= 0 && g.y() >= 0 && g.x() + g.w() <= 900 && g.y() + g.h() <= 900, g.toString());
+                        assertTrue(g.maxScore() > bundle.pixelThreshold());
+                    }
+                }
+                byte[] jpeg = inspector.heatmapJpeg(in);
+                try (BytePointer p = new BytePointer(jpeg); Mat raw = new Mat(1, jpeg.length, org.bytedeco.opencv.global.opencv_core.CV_8U, p);
+                     Mat img = imdecode(raw, IMREAD_COLOR)) {
+                    assertEquals(256, img.cols());
+                    assertEquals(256, img.rows());
+                }
+            }
+            assertTrue(minBroken > maxGood, "broken_large " + minBroken + " vs good " + maxGood);
+            long ng = out.stream().skip(4).filter(i -> i.result().verdict() == Verdict.NG).count();
+            assertTrue(ng >= 3, "large breaks are caught: " + ng + "/4");
+        }
+        JsonNode json = new ObjectMapper().valueToTree(out.get(5).result());
+        for (String key : List.of("id", "ts", "source", "verdict", "score", "normalizedScore", "threshold", "model", "regions", "timingsMs")) {
+            assertTrue(json.has(key), "result JSON has " + key + ": " + json);
+        }
+        for (String key : List.of("decode", "backbone", "score", "post", "total")) {
+            assertTrue(json.get("timingsMs").has(key), key);
+        }
+        assertTrue(!json.has("error"));
+    }
+
+    @Test
+    void corruptAndTruncatedImagesYieldErrorResultsAndTheRestIsScored(@TempDir Path dir) throws Exception {
+        byte[] good = Files.readAllBytes(test("good", 1).get(0));
+        Path truncated = dir.resolve("truncated.png");
+        Files.write(truncated, Arrays.copyOf(good, good.length / 3));
+        Path text = dir.resolve("notes.png");
+        Files.writeString(text, "not an image");
+        Path missing = dir.resolve("gone.png");
+        List<ImageInput> inputs = List.of(ImageInput.of(truncated), ImageInput.of(test("good", 1).get(0)), ImageInput.of(text),
+                ImageInput.of(missing));
+        List<Inspection> out = new ArrayList<>();
+        try (Inspector inspector = Inspector.open(bundle, 2, 8)) {
+            inspector.inspect(inputs, out::add);
+        }
+        out.sort(java.util.Comparator.comparingInt(Inspection::index));
+        assertEquals(Verdict.ERROR, out.get(0).result().verdict());
+        assertTrue(out.get(0).result().error().contains("truncated PNG"), out.get(0).result().error());
+        assertNull(out.get(0).result().score());
+        assertEquals(Verdict.OK, out.get(1).result().verdict());
+        assertNotNull(out.get(1).map());
+        assertEquals(Verdict.ERROR, out.get(2).result().verdict());
+        assertTrue(out.get(2).result().error().contains("cannot decode"), out.get(2).result().error());
+        assertEquals(Verdict.ERROR, out.get(3).result().verdict());
+        assertTrue(out.get(3).result().error().contains("gone.png"), out.get(3).result().error());
+    }
+
+    @Test
+    void float16BundleScoresLikeFloat32(@TempDir Path dir) throws Exception {
+        Path train = tmp.resolve("train");
+        FitOptions o = FitOptions.defaults(train, TestData.backbone(), dir.resolve("b16")).withFloat16(true);
+        ModelBundle b16 = BundleFitter.fit(o, false).bundle();
+        assertEquals(dev.kensa.score.GaussianStats.Dtype.FLOAT16, b16.stats().dtype());
+        assertTrue(b16.stats().memoryBytes() <= 33_000_000L, "float16 statistics " + b16.stats().memoryBytes());
+        List<ImageInput> inputs = test("broken_small", 3).stream().map(ImageInput::of).toList();
+        double[] s32 = new double[3], s16 = new double[3];
+        try (Inspector a = Inspector.open(bundle, 2, 4); Inspector b = Inspector.open(b16, 2, 4)) {
+            a.inspect(inputs, in -> s32[in.index()] = in.result().score());
+            b.inspect(inputs, in -> s16[in.index()] = in.result().score());
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(s32[i], s16[i], 0.003 * s32[i], "image " + i);
+        }
+    }
+
+    @AfterAll
+    static void done() {
+        bundle = null;
+    }
+}
