@@ -125,12 +125,9 @@ class MetricsTest {
             y[i] = rnd.nextInt(50) == 0;
             f[i] = rnd.nextFloat() + (y[i] ? 0.5f : 0f);
         }
-        long t0 = System.nanoTime();
         double a = Metrics.auroc(f, y);
-        double seconds = (System.nanoTime() - t0) / 1e9;
         // U(0,1) + 0.5 vs U(0,1): P(X > Y) = 1 - 0.5^2 / 2 = 0.875
         assertEquals(0.875, a, 1e-3);
-        assertTrue(seconds < 10, "pixel AUROC of 10M took " + seconds + " s"); // loose: shared CI
     }
 
     @Test
@@ -504,13 +501,10 @@ class MetricsTest {
             maps.add(map);
             masks.add(mask);
         }
-        long t0 = System.nanoTime();
         double a = Metrics.aupro(maps, masks, w, h, 0.3);
-        double seconds = (System.nanoTime() - t0) / 1e9;
         // Every region pixel is U(0.5, 1.5), normals U(0, 1): FPR(t) = 1 - t, PRO(t) = 1.5 - t
         // for t in [0.5, 1]; so on FPR in [0, 0.3] PRO = 0.5 + FPR and AUPRO = 0.5 + 0.15 = 0.65.
         assertEquals(0.65, a, 5e-3);
-        assertTrue(seconds < 10, "AUPRO of 10M pixels took " + seconds + " s"); // loose: shared CI
     }
 
     @Test
