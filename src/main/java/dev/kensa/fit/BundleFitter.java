@@ -16,7 +16,8 @@ import dev.kensa.pipeline.Inspector;
 import dev.kensa.pipeline.PreparedBatch;
 import dev.kensa.post.AnomalyMap;
 import dev.kensa.post.AnomalyMapBuilder;
-import dev.kensa.score.CpuPatchScorer;
+import dev.kensa.score.PatchScorer;
+import dev.kensa.score.PatchScorers;
 import dev.kensa.score.GaussianStats;
 import dev.kensa.util.ImageFiles;
 import dev.kensa.util.Progress;
@@ -155,20 +156,20 @@ public final class BundleFitter {
                     source = "kfold-oof(k=" + k + ", " + train.size() + " good)";
                 } else if (o.devDir() != null) {
                     DevSet dev = DevSet.of(o.devDir());
-                    try (CpuPatchScorer scorer = new CpuPatchScorer(full, o.threads())) {
+                    try (PatchScorer scorer = PatchScorers.cpu(full, o.threads())) {
                         good = scoreImages(fx, scorer, maps, dev.good(), o.batchSize(), "dev good");
                         defects = scoreImages(fx, scorer, maps, dev.defective(), o.batchSize(), "dev defect");
                     }
                     source = "dev(" + good.length + " good, " + defects.length + " defective: " + o.devDir() + ")";
                 } else if (o.holdoutDir() != null) {
                     List<Path> held = ImageFiles.list(o.holdoutDir(), "held-out good");
-                    try (CpuPatchScorer scorer = new CpuPatchScorer(full, o.threads())) {
+                    try (PatchScorer scorer = PatchScorers.cpu(full, o.threads())) {
                         good = scoreImages(fx, scorer, maps, held, o.batchSize(), "held-out");
                     }
                     source = "holdout(" + good.length + " good: " + o.holdoutDir() + ")";
                 } else {
                     // uncalibrated: the training images' own scores, which are optimistic (seen in the fit)
-                    try (CpuPatchScorer scorer = new CpuPatchScorer(full, o.threads())) {
+                    try (PatchScorer scorer = PatchScorers.cpu(full, o.threads())) {
                         good = scoreImages(fx, scorer, maps, train, o.batchSize(), "training");
                     }
                     source = "uncalibrated(max training score)";
@@ -300,7 +301,7 @@ public final class BundleFitter {
                     members.add(i);
                 }
             }
-            try (CpuPatchScorer scorer = new CpuPatchScorer(stats, o.threads())) {
+            try (PatchScorer scorer = PatchScorers.cpu(stats, o.threads())) {
                 for (int s = 0; s < members.size(); s += batch) {
                     int n = Math.min(batch, members.size() - s);
                     for (int j = 0; j < n; j++) {
@@ -318,13 +319,13 @@ public final class BundleFitter {
     }
 
     /** Image scores of a folder's images with the given model; any unreadable image stops the fit. */
-    static double[] scoreImages(FeatureExtractor fx, CpuPatchScorer scorer, AnomalyMapBuilder maps,
+    static double[] scoreImages(FeatureExtractor fx, PatchScorer scorer, AnomalyMapBuilder maps,
                                 List<Path> files, int batchSize, String what) {
         List<ImageInput> inputs = files.stream().map(ImageInput::of).toList();
         return scoreInputs(fx, scorer, maps, inputs, batchSize, what);
     }
 
-    static double[] scoreInputs(FeatureExtractor fx, CpuPatchScorer scorer, AnomalyMapBuilder maps,
+    static double[] scoreInputs(FeatureExtractor fx, PatchScorer scorer, AnomalyMapBuilder maps,
                                 List<ImageInput> inputs, int batchSize, String what) {
         double[] scores = new double[inputs.size()];
         int positions = fx.positions();
@@ -360,7 +361,7 @@ public final class BundleFitter {
             inputs.add(ImageInput.of("selftest-" + pngs.size(), png));
         }
         double[] expected;
-        try (CpuPatchScorer scorer = new CpuPatchScorer(stats, o.threads())) {
+        try (PatchScorer scorer = PatchScorers.cpu(stats, o.threads())) {
             expected = scoreInputs(fx, scorer, maps, inputs, o.batchSize(), "self-test");
         }
         List<BundleDraft.SelfTestDraft> out = new ArrayList<>();

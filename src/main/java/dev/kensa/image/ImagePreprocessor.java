@@ -72,33 +72,56 @@ public final class ImagePreprocessor {
      * @throws KensaException when the bytes are not a complete image OpenCV can decode
      */
     public ImageTensor prepare(byte[] encoded, float[] out, int offset) {
+        try (Mat image = decode(encoded)) {
+            return prepare(image, out, offset);
+        }
+    }
+
+    /**
+     * Decodes to an 8-bit BGR Mat the caller owns and must close.
+     *
+     * @throws KensaException when the bytes are not a complete image OpenCV can decode, or it is too large
+     */
+    public Mat decode(byte[] encoded) {
         ImageFormat.checkComplete(encoded);
+        try (BytePointer data = new BytePointer(encoded);
+             Mat raw = new Mat(1, encoded.length, CV_8U, data)) {
+            Mat image = imdecode(raw, IMREAD_COLOR);
+            if (image == null || image.empty()) {
+                if (image != null) {
+                    image.close();
+                }
+                throw new KensaException("cannot decode image (" + encoded.length + " bytes): not a supported image or corrupt data");
+            }
+            if ((long) image.cols() * image.rows() > MAX_PIXELS) {
+                int w = image.cols(), h = image.rows();
+                image.close();
+                throw new KensaException("image is " + w + "x" + h + ", over the limit of " + MAX_PIXELS + " pixels");
+            }
+            return image;
+        }
+    }
+
+    /** Resize, centre-crop, normalise a decoded BGR image into {@code out} at {@code offset}. */
+    public ImageTensor prepare(Mat image, float[] out, int offset) {
         int crop = geometry.crop();
         int resize = geometry.resize();
         int off = geometry.cropOffset();
-        try (BytePointer data = new BytePointer(encoded);
-             Mat raw = new Mat(1, encoded.length, CV_8U, data);
-             Mat image = imdecode(raw, IMREAD_COLOR)) {
-            if (image == null || image.empty()) {
-                throw new KensaException("cannot decode image (" + encoded.length + " bytes): not a supported image or corrupt data");
-            }
-            int w = image.cols();
-            int h = image.rows();
-            if ((long) w * h > MAX_PIXELS) {
-                throw new KensaException("image is " + w + "x" + h + ", over the limit of " + MAX_PIXELS + " pixels");
-            }
-            int interpolation = (w >= resize && h >= resize) ? INTER_AREA : INTER_LINEAR;
-            byte[] pixels = new byte[crop * crop * 3];
-            try (Mat resized = new Mat();
-                 Size size = new Size(resize, resize);
-                 Rect roi = new Rect(off, off, crop, crop)) {
-                resize(image, resized, size, 0, 0, interpolation);
-                try (Mat cropped = new Mat(resized, roi); Mat packed = cropped.clone()) {
-                    packed.data().get(pixels);
-                }
+        int w = image.cols();
+        int h = image.rows();
+        int interpolation = (w >= resize && h >= resize) ? INTER_AREA : INTER_LINEAR;
+        byte[] pixels = new byte[crop * crop * 3];
+        try (Mat resized = new Mat();
+             Size size = new Size(resize, resize);
+             Rect roi = new Rect(off, off, crop, crop)) {
+            resize(image, resized, size, 0, 0, interpolation);
+            try (Mat cropped = new Mat(resized, roi); Mat packed = cropped.clone()) {
+                packed.data().get(pixels);
             }
             writeChw(pixels, crop, out, offset);
-            return new ImageTensor(out, w, h, thumbnailSize > 0 ? thumbnail(image) : null);
+            // the thumbnail comes from the resized square (restoring the aspect ratio), not from a second resize
+            // of the full-resolution image, which would cost as much as the first
+            return new ImageTensor(out, w, h, thumbnailSize > 0 ? thumbnail(resized, w, h) : null);
         }
     }
 
@@ -117,18 +140,15 @@ public final class ImagePreprocessor {
         }
     }
 
-    private ImageTensor.Thumbnail thumbnail(Mat image) {
-        int w = image.cols();
-        int h = image.rows();
+    private ImageTensor.Thumbnail thumbnail(Mat image, int w, int h) {
         double f = (double) thumbnailSize / Math.max(w, h);
         int tw = Math.max(1, (int) Math.round(w * f));
         int th = Math.max(1, (int) Math.round(h * f));
         try (Mat small = new Mat(); Size size = new Size(tw, th)) {
-            resize(image, small, size, 0, 0, f < 1 ? INTER_AREA : INTER_LINEAR);
+            boolean down = tw <= image.cols() && th <= image.rows();
+            resize(image, small, size, 0, 0, down ? INTER_AREA : INTER_LINEAR);
             byte[] bgr = new byte[tw * th * 3];
-            try (Mat packed = small.isContinuous() ? small.clone() : small.clone()) {
-                packed.data().get(bgr);
-            }
+            small.data().get(bgr); // a Mat fresh from resize is continuous
             return new ImageTensor.Thumbnail(bgr, tw, th);
         }
     }

@@ -65,7 +65,7 @@ public final class Inspector implements AutoCloseable {
             throw new dev.kensa.KensaException("bundle statistics are for a " + stats.gridHeight() + "x" + stats.gridWidth()
                     + " grid but the backbone gives " + fx.gridHeight() + "x" + fx.gridWidth());
         }
-        return new Inspector(fx, new CpuPatchScorer(stats, threads), pipeline,
+        return new Inspector(fx, dev.kensa.score.PatchScorers.cpu(stats, threads), pipeline,
                 new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
     }
 
@@ -75,6 +75,18 @@ public final class Inspector implements AutoCloseable {
 
     public FeatureExtractor features() {
         return features;
+    }
+
+    public PatchScorer scorer() {
+        return scorer;
+    }
+
+    public AnomalyMapBuilder maps() {
+        return maps;
+    }
+
+    public RegionFinder regions() {
+        return regions;
     }
 
     public String describeBackend() {

@@ -15,14 +15,21 @@ public final class AnomalyMapBuilder {
         this.gridHeight = gridHeight;
         this.size = size;
         this.blur = new GaussianBlur(sigma);
+        this.scratch = ThreadLocal.withInitial(() -> new float[][]{
+                new float[gridWidth * gridHeight], new float[size * size], new float[size * size], new float[size * size]});
     }
+
+    /** Per-thread scratch, so steady-state inspection allocates only the map it returns. */
+    private final ThreadLocal<float[][]> scratch;
 
     /** @param distances patch distances, row-major grid, read from {@code offset} */
     public AnomalyMap build(float[] distances, int offset) {
-        float[] grid = new float[gridWidth * gridHeight];
+        float[][] s = scratch.get();
+        float[] grid = s[0];
         System.arraycopy(distances, offset, grid, 0, grid.length);
-        float[] up = Bilinear.resize(grid, gridWidth, gridHeight, size, size);
-        float[] smooth = blur.apply(up, size, size);
+        Bilinear.resize(grid, gridWidth, gridHeight, s[1], size, size);
+        float[] smooth = new float[size * size];
+        blur.apply(s[1], size, size, smooth, s[2], s[3]);
         float max = Float.NEGATIVE_INFINITY;
         for (float v : smooth) {
             max = Math.max(max, v);

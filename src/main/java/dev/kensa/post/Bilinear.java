@@ -23,15 +23,25 @@ public final class Bilinear {
         int[] y1 = new int[dh];
         float[] fy = new float[dh];
         taps(sh, dh, y0, y1, fy);
+        // rows first (sw -> dw for each of the sh source rows), then a blend of two rows per output row: the
+        // same arithmetic as interpolating top and bottom then blending, in a vectorisable order
+        float[] rowsUp = new float[sh * dw];
+        for (int y = 0; y < sh; y++) {
+            int r = y * sw;
+            int o = y * dw;
+            for (int x = 0; x < dw; x++) {
+                float a = src[r + x0[x]];
+                rowsUp[o + x] = a + (src[r + x1[x]] - a) * fx[x];
+            }
+        }
         for (int y = 0; y < dh; y++) {
-            int r0 = y0[y] * sw;
-            int r1 = y1[y] * sw;
+            int r0 = y0[y] * dw;
+            int r1 = y1[y] * dw;
             float wy = fy[y];
             int out = y * dw;
             for (int x = 0; x < dw; x++) {
-                float top = src[r0 + x0[x]] + (src[r0 + x1[x]] - src[r0 + x0[x]]) * fx[x];
-                float bottom = src[r1 + x0[x]] + (src[r1 + x1[x]] - src[r1 + x0[x]]) * fx[x];
-                dst[out + x] = top + (bottom - top) * wy;
+                float top = rowsUp[r0 + x];
+                dst[out + x] = top + (rowsUp[r1 + x] - top) * wy;
             }
         }
     }

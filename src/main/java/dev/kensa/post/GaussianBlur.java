@@ -6,6 +6,9 @@ package dev.kensa.post;
  * exp(-x^2 / 2 sigma^2) normalised to sum 1.
  */
 public final class GaussianBlur {
+    /** The JDK 17 JIT does not vectorise the row multiply-add (its arrays may alias), so we do it explicitly. */
+    private static final boolean VECTOR = dev.kensa.util.Simd.available();
+
     private final float[] kernel;
     private final int radius;
 
@@ -53,43 +56,55 @@ public final class GaussianBlur {
 
     /** Blurs {@code src} (height x width, row-major) into a new array. */
     public float[] apply(float[] src, int width, int height) {
-        float[] tmp = new float[width * height];
         float[] dst = new float[width * height];
-        apply(src, width, height, tmp, dst);
+        apply(src, width, height, dst, new float[width * height], new float[width * height]);
         return dst;
     }
 
-    /** Blurs into {@code dst} using {@code tmp} as scratch; both width*height. */
-    public void apply(float[] src, int width, int height, float[] tmp, float[] dst) {
+    /**
+     * Blurs into {@code dst} with two scratch arrays of width*height. Both passes run as vertical passes (the
+     * horizontal one on the transposed image), because a vertical pass is a sum of scaled rows: contiguous
+     * multiply-adds the JIT turns into SIMD, where a horizontal pass is a dot product per pixel that it does not.
+     */
+    public void apply(float[] src, int width, int height, float[] dst, float[] scratchA, float[] scratchB) {
+        vertical(src, width, height, scratchA);           // columns blurred
+        transpose(scratchA, width, height, scratchB);     // now height x width -> width rows of height
+        vertical(scratchB, height, width, scratchA);      // rows blurred (as columns of the transpose)
+        transpose(scratchA, height, width, dst);
+    }
+
+    /** out(y, .) = sum_t k[t] * in(reflect(y + t), .) for an image of {@code rows} rows of {@code cols}. */
+    private void vertical(float[] in, int cols, int rows, float[] out) {
         int r = radius;
         float[] k = kernel;
-        // horizontal pass: interior without index arithmetic, borders reflected
-        for (int y = 0; y < height; y++) {
-            int row = y * width;
-            for (int x = 0; x < width; x++) {
-                float acc = 0;
-                if (x - r >= 0 && x + r < width) {
-                    int base = row + x - r;
-                    for (int t = 0; t < k.length; t++) {
-                        acc += k[t] * src[base + t];
-                    }
+        for (int y = 0; y < rows; y++) {
+            int o = y * cols;
+            java.util.Arrays.fill(out, o, o + cols, 0f);
+            for (int t = -r; t <= r; t++) {
+                int i = reflect(y + t, rows) * cols;
+                float w = k[t + r];
+                if (VECTOR) {
+                    VectorRows.axpy(w, in, i, out, o, cols);
                 } else {
-                    for (int t = -r; t <= r; t++) {
-                        acc += k[t + r] * src[row + reflect(x + t, width)];
+                    for (int x = 0; x < cols; x++) {
+                        out[o + x] += w * in[i + x];
                     }
                 }
-                tmp[row + x] = acc;
             }
         }
-        // vertical pass, row-wise so the inner loop runs along contiguous memory
-        java.util.Arrays.fill(dst, 0, width * height, 0f);
-        for (int y = 0; y < height; y++) {
-            int out = y * width;
-            for (int t = -r; t <= r; t++) {
-                int in = reflect(y + t, height) * width;
-                float w = k[t + r];
-                for (int x = 0; x < width; x++) {
-                    dst[out + x] += w * tmp[in + x];
+    }
+
+    /** {@code in} is rows x cols; {@code out} becomes cols x rows. Blocked for cache locality. */
+    static void transpose(float[] in, int cols, int rows, float[] out) {
+        final int b = 16;
+        for (int y0 = 0; y0 < rows; y0 += b) {
+            int y1 = Math.min(rows, y0 + b);
+            for (int x0 = 0; x0 < cols; x0 += b) {
+                int x1 = Math.min(cols, x0 + b);
+                for (int y = y0; y < y1; y++) {
+                    for (int x = x0; x < x1; x++) {
+                        out[x * rows + y] = in[y * cols + x];
+                    }
                 }
             }
         }

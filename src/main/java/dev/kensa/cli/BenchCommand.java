@@ -1,0 +1,71 @@
+package dev.kensa.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kensa.KensaException;
+import dev.kensa.bench.Bench;
+import dev.kensa.bundle.BundleReader;
+import dev.kensa.util.ImageFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Per-stage latency and end-to-end throughput on real images, batch sizes side by side.")
+public class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", description = "image files or folders")
+    List<Path> files;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "bundle directory or .zip")
+    Path model;
+
+    @Option(names = "--count", defaultValue = "96", description = "images per measurement (cycled if fewer given)")
+    int count;
+
+    @Option(names = "--batches", defaultValue = "1,8", split = ",", description = "batch sizes (default ${DEFAULT-VALUE})")
+    int[] batches;
+
+    @Option(names = "--threads")
+    Integer threads;
+
+    @Option(names = "--soak", defaultValue = "0", description = "also run this many images end to end and report RSS growth")
+    int soak;
+
+    @Option(names = "--json", description = "write the report as JSON")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> images = new ArrayList<>();
+        for (Path f : files) {
+            if (Files.isDirectory(f)) {
+                images.addAll(ImageFiles.list(f, "image"));
+            } else if (Files.isRegularFile(f)) {
+                images.add(f);
+            } else {
+                throw new KensaException("no such file: " + f);
+            }
+        }
+        int max = Arrays.stream(batches).max().orElse(1);
+        if (count < 2 * max) {
+            throw new KensaException("--count must be at least twice the largest batch (" + 2 * max + ")");
+        }
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Bench.Report r = Bench.run(BundleReader.read(model), images, count, batches, t, soak, true);
+        spec.commandLine().getOut().print(Bench.table(r));
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);
+        }
+        return 0;
+    }
+}
