@@ -28,6 +28,7 @@ public final class OnnxRuntimeBackbone implements Backbone {
     private final List<String> outputs;
     private final int inputSize;
     private final int threads;
+    private final Map<Integer, Slot> slots = new java.util.HashMap<>();
 
     /**
      * @param model   the ONNX file
@@ -79,28 +80,66 @@ public final class OnnxRuntimeBackbone implements Backbone {
         }
     }
 
+    /**
+     * Runs a batch into buffers reused across calls of the same batch size: a direct input buffer and pinned
+     * output tensors ORT writes into, so steady-state inference allocates nothing large. One run at a time.
+     */
     @Override
-    public FeatureMaps extract(float[] input, int batch) {
-        int plane = inputSize * inputSize;
-        long[] shape = {batch, 3, inputSize, inputSize};
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, batch * 3 * plane), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor), new java.util.LinkedHashSet<>(outputs))) {
-            List<FeatureMaps.Layer> layers = new ArrayList<>(outputs.size());
-            for (String name : outputs) {
-                OnnxTensor out = (OnnxTensor) result.get(name).orElseThrow();
-                long[] s = out.getInfo().getShape();
-                if (s.length != 4 || s[0] != batch) {
-                    throw new KensaException("backbone output " + name + " has shape " + java.util.Arrays.toString(s)
-                            + ", expected [" + batch + ",C,H,W]");
-                }
-                FloatBuffer fb = out.getFloatBuffer();
-                float[] data = new float[fb.remaining()];
-                fb.get(data);
-                layers.add(new FeatureMaps.Layer(name, (int) s[1], (int) s[2], (int) s[3], data));
-            }
-            return new FeatureMaps(batch, layers);
+    public synchronized FeatureMaps extract(float[] input, int batch) {
+        Slot slot = slots.computeIfAbsent(batch, this::newSlot);
+        int length = batch * 3 * inputSize * inputSize;
+        slot.input.clear();
+        slot.input.put(input, 0, length);
+        slot.input.flip();
+        try (OrtSession.Result result = session.run(Map.of(inputName, slot.inputTensor), slot.pinned)) {
+            return slot.maps;
         } catch (OrtException e) {
             throw new KensaException("backbone inference failed: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Input and pinned outputs for one batch size; output shapes come from a first unpinned run. */
+    private final class Slot implements AutoCloseable {
+        final FloatBuffer input;
+        final OnnxTensor inputTensor;
+        final Map<String, OnnxTensor> pinned = new java.util.LinkedHashMap<>();
+        final FeatureMaps maps;
+
+        Slot(int batch) throws OrtException {
+            long[] shape = {batch, 3, inputSize, inputSize};
+            input = java.nio.ByteBuffer.allocateDirect(batch * 3 * inputSize * inputSize * 4)
+                    .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            inputTensor = OnnxTensor.createTensor(env, input, shape);
+            List<FeatureMaps.Layer> layers = new ArrayList<>(outputs.size());
+            try (OrtSession.Result probe = session.run(Map.of(inputName, inputTensor), new java.util.LinkedHashSet<>(outputs))) {
+                for (String name : outputs) {
+                    OnnxTensor out = (OnnxTensor) probe.get(name).orElseThrow();
+                    long[] s = out.getInfo().getShape();
+                    if (s.length != 4 || s[0] != batch) {
+                        throw new KensaException("backbone output " + name + " has shape " + java.util.Arrays.toString(s)
+                                + ", expected [" + batch + ",C,H,W]");
+                    }
+                    FloatBuffer buffer = java.nio.ByteBuffer.allocateDirect((int) (s[0] * s[1] * s[2] * s[3] * 4))
+                            .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                    pinned.put(name, OnnxTensor.createTensor(env, buffer, s));
+                    layers.add(new FeatureMaps.Layer(name, (int) s[1], (int) s[2], (int) s[3], buffer));
+                }
+            }
+            maps = new FeatureMaps(batch, layers);
+        }
+
+        @Override
+        public void close() {
+            inputTensor.close();
+            pinned.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private Slot newSlot(int batch) {
+        try {
+            return new Slot(batch);
+        } catch (OrtException e) {
+            throw new KensaException("backbone cannot run a batch of " + batch + ": " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -115,7 +154,9 @@ public final class OnnxRuntimeBackbone implements Backbone {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        slots.values().forEach(Slot::close);
+        slots.clear();
         closeQuietly(session);
     }
 

@@ -76,7 +76,7 @@ public final class EmbeddingExtractor {
             int fy = gh / layer.height();
             int fx = gw / layer.width();
             int lw = layer.width();
-            float[] src = layer.data();
+            java.nio.FloatBuffer src = layer.data();
             int planeSize = layer.height() * lw;
             for (int n = 0; n < maps.batch(); n++) {
                 int srcPlane = n * layer.imageStride() + c * planeSize;
@@ -84,7 +84,7 @@ public final class EmbeddingExtractor {
                 for (int y = 0; y < gh; y++) {
                     int row = srcPlane + (y / fy) * lw;
                     for (int x = 0; x < gw; x++) {
-                        out[dst] = src[row + x / fx];
+                        out[dst] = src.get(row + x / fx);
                         dst += d;
                     }
                 }

@@ -30,7 +30,7 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** Calls {@code consumer} with each batch in order; batch k+1 decodes while the consumer works on batch k. */
-    public void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<PreparedBatch> consumer) {
+    public synchronized void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<PreparedBatch> consumer) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive");
         }
@@ -46,7 +46,7 @@ public final class BatchLoader implements AutoCloseable {
     private CompletableFuture<PreparedBatch> submit(List<? extends ImageInput> inputs, int start, int batchSize) {
         int end = Math.min(inputs.size(), start + batchSize);
         int tensor = preprocessor.tensorSize();
-        float[] buffer = new float[(end - start) * tensor];
+        float[] buffer = nextBuffer(batchSize * tensor);
         List<CompletableFuture<PreparedBatch.Item>> items = new ArrayList<>();
         for (int i = start; i < end; i++) {
             int index = i;
@@ -55,6 +55,22 @@ public final class BatchLoader implements AutoCloseable {
             items.add(CompletableFuture.supplyAsync(() -> decode(index, input, buffer, slotGuess * tensor), pool));
         }
         return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> compact(items, buffer, tensor));
+    }
+
+    /**
+     * Two input buffers in turn: one batch decodes while the previous one is in inference, never more, since
+     * {@link #forEachBatch} joins batch k before submitting k+1 and hands k to the consumer before joining k+1.
+     */
+    private final float[][] ring = new float[2][];
+    private int ringNext;
+
+    private float[] nextBuffer(int size) {
+        int i = ringNext;
+        ringNext = (ringNext + 1) % ring.length;
+        if (ring[i] == null || ring[i].length < size) {
+            ring[i] = new float[size];
+        }
+        return ring[i];
     }
 
     private PreparedBatch.Item decode(int index, ImageInput input, float[] buffer, int offset) {

@@ -22,6 +22,8 @@ public final class FeatureExtractor implements AutoCloseable {
     private final int gridHeight;
     private final int gridWidth;
     private final int totalChannels;
+    /** Reused for every batch: valid until the next batch (consumers copy what they keep). */
+    private float[] embeddingBuffer;
 
     /** Takes ownership of {@code backbone}. */
     public FeatureExtractor(ImagePreprocessor preprocessor, Backbone backbone, int[] channels, int decodeThreads) {
@@ -79,14 +81,15 @@ public final class FeatureExtractor implements AutoCloseable {
     /**
      * One processed batch.
      *
-     * @param embeddings [batch.size()][P][d] for the images that decoded, in slot order
+     * @param embeddings [batch.size()][P][d] for the images that decoded, in slot order; reused by the next
+     *                   batch, so copy what you keep
      * @param backboneMs backbone time for the whole batch
      * @param gatherMs   embedding gather time for the whole batch
      */
     public record Embedded(PreparedBatch batch, float[] embeddings, double backboneMs, double gatherMs) {
     }
 
-    public void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<Embedded> consumer) {
+    public synchronized void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<Embedded> consumer) {
         loader.forEachBatch(inputs, batchSize, batch -> {
             if (batch.size() == 0) {
                 consumer.accept(new Embedded(batch, new float[0], 0, 0));
@@ -95,7 +98,12 @@ public final class FeatureExtractor implements AutoCloseable {
             long t0 = System.nanoTime();
             FeatureMaps maps = backbone.extract(batch.input(), batch.size());
             long t1 = System.nanoTime();
-            float[] emb = embedding.extract(maps);
+            int need = batch.size() * positions() * dims();
+            if (embeddingBuffer == null || embeddingBuffer.length < need) {
+                embeddingBuffer = new float[need];
+            }
+            float[] emb = embeddingBuffer;
+            embedding.extract(maps, emb);
             long t2 = System.nanoTime();
             consumer.accept(new Embedded(batch, emb, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
         });

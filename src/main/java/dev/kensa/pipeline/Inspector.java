@@ -34,6 +34,7 @@ public final class Inspector implements AutoCloseable {
     private final double threshold;
     private final InspectionResult.ModelRef model;
     private final int batchSize;
+    private float[] distanceBuffer;
 
     public Inspector(FeatureExtractor features, PatchScorer scorer, PipelineConfig pipeline,
                      InspectionResult.ModelRef model, int batchSize) {
@@ -93,13 +94,19 @@ public final class Inspector implements AutoCloseable {
         return features.backbone().describe() + " + " + scorer.describe();
     }
 
-    /** Inspects every input, in order; a bad image yields an ERROR result and the run goes on. */
-    public void inspect(List<? extends ImageInput> inputs, Consumer<Inspection> consumer) {
+    /**
+     * Inspects every input, in order; a bad image yields an ERROR result and the run goes on. One call at a time
+     * (the stages reuse their buffers); the maps handed to {@code consumer} are its own.
+     */
+    public synchronized void inspect(List<? extends ImageInput> inputs, Consumer<Inspection> consumer) {
         int positions = features.positions();
         features.forEachBatch(inputs, batchSize, e -> {
             PreparedBatch batch = e.batch();
             int n = batch.size();
-            float[] distances = new float[n * positions];
+            if (distanceBuffer == null || distanceBuffer.length < n * positions) {
+                distanceBuffer = new float[n * positions];
+            }
+            float[] distances = distanceBuffer;
             long t0 = System.nanoTime();
             if (n > 0) {
                 scorer.score(e.embeddings(), n, distances);
