@@ -176,6 +176,42 @@ class PipelineTest {
         }
     }
 
+    /**
+     * Soak: 240 inspections after a warm-up must not grow the native memory the pipeline owns: JavaCPP's
+     * tracked allocations (OpenCV Mats, pointers) and the JVM's direct buffers (ORT input and pinned outputs).
+     * Both are exact counters, unlike RSS, so any per-image leak shows.
+     */
+    @Test
+    void steadyStateInspectionDoesNotGrowNativeMemory() throws Exception {
+        List<ImageInput> inputs = new ArrayList<>();
+        for (Path p : test("good", 8)) {
+            byte[] bytes = Files.readAllBytes(p);
+            for (int i = 0; i < 30; i++) {
+                inputs.add(ImageInput.of(p + "#" + i, bytes));
+            }
+        }
+        var direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+                .stream().filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        try (Inspector inspector = Inspector.open(bundle, 2, 8)) {
+            inspector.inspect(inputs.subList(0, 24), in -> inspector.heatmapJpeg(in));
+            System.gc();
+            long javacpp0 = org.bytedeco.javacpp.Pointer.totalBytes();
+            long direct0 = direct.getMemoryUsed();
+            int[] n = {0};
+            inspector.inspect(inputs, in -> {
+                inspector.heatmapJpeg(in);
+                n[0]++;
+            });
+            System.gc();
+            Thread.sleep(200); // let JavaCPP's deallocator thread catch up
+            assertEquals(240, n[0]);
+            long javacppGrowth = org.bytedeco.javacpp.Pointer.totalBytes() - javacpp0;
+            long directGrowth = direct.getMemoryUsed() - direct0;
+            assertTrue(javacppGrowth < 1_000_000, "JavaCPP native memory grew by " + javacppGrowth + " bytes");
+            assertEquals(0, directGrowth, "direct buffers grew by " + directGrowth + " bytes");
+        }
+    }
+
     @AfterAll
     static void done() {
         bundle = null;
