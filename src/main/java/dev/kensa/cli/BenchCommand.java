@@ -10,9 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,16 +44,7 @@ public class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Path> images = new ArrayList<>();
-        for (Path f : files) {
-            if (Files.isDirectory(f)) {
-                images.addAll(ImageFiles.list(f, "image"));
-            } else if (Files.isRegularFile(f)) {
-                images.add(f);
-            } else {
-                throw new KensaException("no such file: " + f);
-            }
-        }
+        List<Path> images = ImageFiles.expand(files);
         int max = Arrays.stream(batches).max().orElse(1);
         if (count < 2 * max) {
             throw new KensaException("--count must be at least twice the largest batch (" + 2 * max + ")");

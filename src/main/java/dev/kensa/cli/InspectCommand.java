@@ -1,7 +1,6 @@
 package dev.kensa.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kensa.KensaException;
 import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.pipeline.ImageInput;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -42,16 +40,7 @@ public class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<Path> images = new ArrayList<>();
-        for (Path f : files) {
-            if (Files.isDirectory(f)) {
-                images.addAll(ImageFiles.list(f, "image"));
-            } else if (Files.isRegularFile(f)) {
-                images.add(f);
-            } else {
-                throw new KensaException("no such file: " + f);
-            }
-        }
+        List<Path> images = ImageFiles.expand(files);
         ModelBundle bundle = BundleReader.read(model);
         Path heatmapDir = heatmaps.equals("none") ? null : Path.of(heatmaps);
         if (heatmapDir != null) {

@@ -23,6 +23,21 @@ public final class ImageFiles {
         return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1)) && Files.isRegularFile(p);
     }
 
+    /** Files as given, folders expanded to the images directly in them; a path that does not exist is an error. */
+    public static List<Path> expand(List<Path> paths) {
+        List<Path> out = new java.util.ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                out.addAll(list(p, "image"));
+            } else if (Files.isRegularFile(p)) {
+                out.add(p);
+            } else {
+                throw new KensaException("no such file: " + p);
+            }
+        }
+        return out;
+    }
+
     /** The images directly in {@code dir}; fails with a one-line reason if the folder is missing or has none. */
     public static List<Path> list(Path dir, String what) {
         if (!Files.isDirectory(dir)) {
