@@ -23,4 +23,23 @@ public interface KensaConfig {
     /** Backend: auto, cpu or tensorrt. Only cpu exists in this build; auto means cpu. */
     @WithDefault("auto")
     String backend();
+
+    /** The box's name in MQTT topics ({@code kensa/<deviceId>/…}) and status. */
+    @WithDefault("kensa-1")
+    String deviceId();
+
+    Model model();
+
+    Journal journal();
+
+    interface Model {
+        /** The bundle {@code kensa serve} loads at start (directory or .zip). */
+        java.util.Optional<java.nio.file.Path> dir();
+    }
+
+    interface Journal {
+        /** Where results are journalled before they are published. */
+        @WithDefault("data/journal")
+        java.nio.file.Path dir();
+    }
 }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "kensa", mixinStandardHelpOptions = true, version = "kensa " + Version.VERSION,
         description = "Edge inspection appliance: PaDiM anomaly detection for factory lines.",
-        subcommands = {FitCommand.class, InspectCommand.class, EvalCommand.class, BundleCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, FitCommand.class, InspectCommand.class, EvalCommand.class, BundleCommand.class, BenchCommand.class})
 public class KensaCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -14,6 +14,17 @@ public class KensaMain implements QuarkusApplication {
     @jakarta.inject.Inject
     dev.kensa.KensaConfig config;
 
+    /**
+     * The one artifact serves HTTP only for {@code kensa serve}: every other command is a CLI run that must not
+     * bind the box's port (a daemon may already hold it), so the HTTP listener is switched off before boot.
+     */
+    public static void main(String... args) {
+        if (args.length == 0 || !args[0].equals("serve")) {
+            System.setProperty("quarkus.http.host-enabled", "false");
+        }
+        io.quarkus.runtime.Quarkus.run(KensaMain.class, args);
+    }
+
     @Override
     public int run(String... args) {
         CommandLine cl = commandLine();

@@ -117,7 +117,7 @@ public final class Inspector implements AutoCloseable {
                 String id = UUID.randomUUID().toString();
                 if (!item.ok()) {
                     consumer.accept(new Inspection(item.index(), InspectionResult.error(id, ts, item.input().source(), model,
-                            threshold, new InspectionResult.Timings(item.decodeMs(), 0, 0, 0, item.decodeMs()), item.error()),
+                            threshold, new InspectionResult.Timings(round(item.decodeMs()), 0, 0, 0, round(item.decodeMs())), item.error()),
                             null, null, 0, 0));
                     continue;
                 }

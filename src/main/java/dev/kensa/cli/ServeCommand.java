@@ -1,0 +1,30 @@
+package dev.kensa.cli;
+
+import dev.kensa.KensaConfig;
+import dev.kensa.KensaException;
+import dev.kensa.daemon.ModelService;
+import io.quarkus.arc.Arc;
+import io.quarkus.runtime.Quarkus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the inspection daemon: HTTP API and health on quarkus.http.port (8080).")
+public class ServeCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, description = "bundle to serve (default: kensa.model.dir)")
+    Path model;
+
+    @Override
+    public Integer call() {
+        KensaConfig config = Arc.container().instance(KensaConfig.class).get();
+        Path bundle = model != null ? model : config.model().dir()
+                .orElseThrow(() -> new KensaException("no model: set kensa.model.dir or pass --model"));
+        int threads = config.threads().orElse(Runtime.getRuntime().availableProcessors());
+        Arc.container().instance(ModelService.class).get().activate(bundle, threads, config.batchSize());
+        Quarkus.waitForExit();
+        return 0;
+    }
+}

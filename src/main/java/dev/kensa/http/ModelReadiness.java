@@ -1,0 +1,29 @@
+package dev.kensa.http;
+
+import dev.kensa.daemon.ModelService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready only with a loaded, self-tested model (DESIGN §7). */
+@Readiness
+@ApplicationScoped
+public class ModelReadiness implements HealthCheck {
+    @Inject
+    ModelService models;
+
+    @Override
+    public HealthCheckResponse call() {
+        ModelService.Active a = models.active();
+        if (a == null) {
+            return HealthCheckResponse.named("model").down().withData("reason", "no model loaded").build();
+        }
+        return HealthCheckResponse.named("model").status(a.selfTest().passed())
+                .withData("id", a.bundle().id())
+                .withData("sha256", a.bundle().sha256())
+                .withData("backend", a.inspector().describeBackend())
+                .build();
+    }
+}

@@ -1,0 +1,334 @@
+package dev.kensa.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kensa.journal.JournalEntry;
+import dev.kensa.journal.ResultJournal;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Publishes the results journal to MQTT (DESIGN §6). One thread, {@code kensa-publisher}, walks the journal from
+ * the durable published cursor, strictly in order, and moves the cursor only after the broker acknowledged an
+ * entry's messages; so a broker outage or a restart delays results but never loses or reorders them, and an
+ * entry is sent twice only when an acknowledgement was lost (what QoS 1 allows).
+ *
+ * <p>The connection announces itself on the retained {@code status} topic, and its Last Will turns that to
+ * offline when the appliance vanishes without saying goodbye.
+ */
+public final class ResultPublisher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long BACKOFF_MIN_MS = 200;
+    private static final long BACKOFF_MAX_MS = 5_000;
+    /** How long one entry's acknowledgements may take before the entry counts as failed and is sent again. */
+    private static final long ACK_TIMEOUT_MS = 10_000;
+    private static final long IDLE_WAIT_MS = 500;
+    private static final int BATCH = 64;
+
+    private final MqttSettings settings;
+    private final ResultJournal journal;
+    private final Supplier<Map<String, Object>> status;
+    private final MqttAsyncClient client;
+    private final MqttConnectionOptions options;
+    private final Thread thread;
+    private final AtomicLong sent = new AtomicLong();
+    /** Wakes the publisher thread from a back-off as soon as a (re)connection completes. */
+    private final Object wake = new Object();
+    private volatile boolean running;
+    /** Paho reconnects by itself only after a first successful connection; until then this thread dials. */
+    private volatile boolean everConnected;
+
+    /**
+     * @param status gives the status message fields (state, version, backend, model, uptimeS); called on every
+     *               (re)connection, on the Paho callback thread
+     */
+    public ResultPublisher(MqttSettings settings, ResultJournal journal, Supplier<Map<String, Object>> status) {
+        this.settings = settings;
+        this.journal = journal;
+        this.status = status;
+        try {
+            // memory persistence: the journal, not Paho, is what survives a crash
+            this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId(), new MemoryPersistence());
+        } catch (MqttException e) {
+            throw new IllegalArgumentException("cannot create MQTT client for " + settings.serverUri() + ": " + e.getMessage(), e);
+        }
+        this.options = connectionOptions(settings);
+        client.setCallback(new Callback());
+        this.thread = new Thread(this::run, "kensa-publisher");
+        thread.setDaemon(true);
+    }
+
+    private static MqttConnectionOptions connectionOptions(MqttSettings s) {
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setAutomaticReconnect(true);
+        o.setAutomaticReconnectDelay(1, 5); // seconds; an edge broker coming back should be found quickly
+        o.setConnectionTimeout(s.connectTimeoutS());
+        o.setKeepAliveInterval(30);
+        if (s.username() != null) {
+            o.setUserName(s.username());
+        }
+        if (s.password() != null) {
+            o.setPassword(s.password().getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, Object> will = new LinkedHashMap<>();
+        will.put("state", "offline");
+        will.put("deviceId", s.deviceId());
+        MqttMessage willMessage = new MqttMessage(json(will), 1, true, null);
+        o.setWill(s.topic("status"), willMessage);
+        MqttProperties willProps = new MqttProperties();
+        willProps.setContentType("application/json");
+        o.setWillMessageProperties(willProps);
+        return o;
+    }
+
+    /** Starts the publisher thread, which connects and then drains the journal. */
+    public void start() {
+        running = true;
+        thread.start();
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    /** Journal entries this publisher got acknowledged. */
+    public long sentCount() {
+        return sent.get();
+    }
+
+    /** Publishes a model load/swap/rollback/refusal event; best effort, dropped with a warning when offline. */
+    public void publishModelEvent(Map<String, Object> event) {
+        if (!client.isConnected()) {
+            LOG.warnf("MQTT not connected, model event not published: %s", event);
+            return;
+        }
+        try {
+            client.publish(settings.topic("model/event"), message(json(event), 1, false, "application/json", null, null));
+        } catch (MqttException e) {
+            LOG.warnf("model event not published: %s", e.getMessage());
+        }
+    }
+
+    private void run() {
+        long next = journal.publishedSeq() + 1;
+        long backoff = BACKOFF_MIN_MS;
+        boolean failing = false;
+        while (running) {
+            try {
+                if (!client.isConnected()) {
+                    if (!everConnected) {
+                        connectOnce();
+                    }
+                    if (!client.isConnected()) {
+                        pause(backoff);
+                        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+                        continue;
+                    }
+                }
+                List<JournalEntry> batch = journal.read(next, BATCH);
+                if (batch.isEmpty()) {
+                    journal.awaitAfter(next - 1, IDLE_WAIT_MS);
+                    continue;
+                }
+                for (JournalEntry e : batch) {
+                    send(e);
+                    journal.markPublished(e.seq());
+                    next = e.seq() + 1;
+                    sent.incrementAndGet();
+                }
+                backoff = BACKOFF_MIN_MS;
+                if (failing) {
+                    LOG.infof("publishing results again, journal backlog %d", journal.backlog());
+                    failing = false;
+                }
+            } catch (InterruptedException e) {
+                break;
+            } catch (MqttException | RuntimeException e) {
+                if (!running) {
+                    break; // close() interrupted a wait; Paho reports that as an MqttException
+                }
+                if (!failing) {
+                    LOG.warnf("cannot publish result seq %d (will retry, nothing is skipped): %s", next, e.toString());
+                    failing = true;
+                } else {
+                    LOG.debugf("publish retry failed for seq %d: %s", next, e.toString());
+                }
+                try {
+                    pause(backoff);
+                } catch (InterruptedException ie) {
+                    break;
+                }
+                backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+            }
+        }
+        LOG.debugf("publisher thread stopped at seq %d", next);
+    }
+
+    /** The first connection; later ones are Paho's automatic reconnects. */
+    private void connectOnce() throws InterruptedException {
+        try {
+            client.connect(options).waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
+        } catch (MqttException e) {
+            LOG.debugf("MQTT connect to %s failed: %s", settings.serverUri(), e.toString());
+        }
+    }
+
+    /** Sends one entry and waits for its acknowledgements; throws when any is missing, so it is sent again. */
+    private void send(JournalEntry e) throws MqttException {
+        byte[] id = e.id().getBytes(StandardCharsets.UTF_8);
+        IMqttToken result = client.publish(settings.topic("result"),
+                message(e.json(), 1, false, "application/json", e.id(), null));
+        IMqttToken heatmap = null;
+        if (e.heatmap().length > 0) {
+            heatmap = client.publish(settings.topic("heatmap"),
+                    message(e.heatmap(), settings.heatmapQos(), false, "image/jpeg", e.id(), id));
+        }
+        result.waitForCompletion(ACK_TIMEOUT_MS);
+        if (heatmap != null) {
+            heatmap.waitForCompletion(ACK_TIMEOUT_MS);
+        }
+    }
+
+    private static MqttMessage message(byte[] payload, int qos, boolean retained, String contentType, String id,
+                                       byte[] correlation) {
+        MqttProperties p = new MqttProperties();
+        p.setContentType(contentType);
+        if (id != null) {
+            p.setUserProperties(List.of(new UserProperty("id", id)));
+        }
+        if (correlation != null) {
+            p.setCorrelationData(correlation);
+        }
+        return new MqttMessage(payload, qos, retained, p);
+    }
+
+    private void pause(long millis) throws InterruptedException {
+        synchronized (wake) {
+            wake.wait(millis);
+        }
+    }
+
+    private void publishStatus(String state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            m.putAll(status.get());
+        } catch (RuntimeException e) {
+            LOG.warnf("status supplier failed, publishing a bare status: %s", e.toString());
+        }
+        m.putIfAbsent("state", "online");
+        if (state != null) {
+            m.put("state", state);
+        }
+        m.put("deviceId", settings.deviceId());
+        try {
+            IMqttToken t = client.publish(settings.topic("status"), message(json(m), 1, true, "application/json", null, null));
+            if (state != null) {
+                t.waitForCompletion(2_000); // the goodbye must reach the broker before we disconnect
+            }
+        } catch (MqttException e) {
+            LOG.warnf("status not published: %s", e.getMessage());
+        }
+    }
+
+    private static byte[] json(Map<String, Object> m) {
+        try {
+            return JSON.writeValueAsBytes(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialise " + m + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Says offline on {@code status}, disconnects and stops the thread. Unsent results stay in the journal. */
+    @Override
+    public void close() {
+        stopThread();
+        try {
+            if (client.isConnected()) {
+                publishStatus("offline");
+                client.disconnect(2_000).waitForCompletion(3_000);
+            }
+        } catch (MqttException e) {
+            LOG.debugf("MQTT disconnect: %s", e.toString());
+        }
+        closeClient();
+    }
+
+    /** Vanishes like a crashed process: the socket closes with no DISCONNECT, so the broker sends the Last Will. */
+    void crashForTest() throws MqttException {
+        stopThread();
+        client.disconnectForcibly(0, 0, false);
+        closeClient();
+    }
+
+    private void stopThread() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(ACK_TIMEOUT_MS + 1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeClient() {
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            LOG.debugf("MQTT close: %s", e.toString());
+        }
+    }
+
+    /** Paho's callbacks run on its own thread: nothing here may block on a token. */
+    private final class Callback implements MqttCallback {
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            everConnected = true;
+            LOG.infof("MQTT %s to %s", reconnect ? "reconnected" : "connected", serverUri);
+            publishStatus(null);
+            synchronized (wake) {
+                wake.notifyAll();
+            }
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            LOG.warnf("MQTT connection lost (%s); results wait in the journal", response.getReasonString() != null
+                    ? response.getReasonString() : String.valueOf(response.getException()));
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException e) {
+            LOG.warnf("MQTT error: %s", e.toString());
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            // this client subscribes to nothing
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+}

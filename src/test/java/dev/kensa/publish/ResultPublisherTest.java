@@ -1,0 +1,340 @@
+package dev.kensa.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kensa.journal.JournalEntry;
+import dev.kensa.journal.ResultJournal;
+import dev.kensa.testing.Mosquitto;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The publisher against a real mosquitto, observed by a real MQTT 5 subscriber (DESIGN §6). */
+@Timeout(value = 15, unit = TimeUnit.SECONDS)
+class ResultPublisherTest {
+    private static final String DEVICE = "cam1";
+    private static final String PREFIX = "kensa/" + DEVICE + "/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long WAIT_MS = 8_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void resultsHeatmapsAndRetainedStatusArriveAsDocumented() throws Exception {
+        try (Mosquitto broker = Mosquitto.launch();
+             ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
+             Sub early = Sub.connect(broker, "early", false, PREFIX + "#")) {
+            ResultPublisher publisher = newPublisher(broker, journal);
+            try {
+                publisher.start();
+                await(publisher::isConnected, "publisher connected");
+                JsonNode online = JSON.readTree(early.next("status").getPayload());
+                assertEquals("online", online.get("state").asText());
+                assertEquals(DEVICE, online.get("deviceId").asText());
+                assertEquals("test-1", online.get("version").asText());
+
+                List<JournalEntry> entries = List.of(
+                        entry("r-0", "OK", jpeg(1)),
+                        entry("r-1", "NG", jpeg(2)),
+                        entry("r-2", "ERROR", new byte[0])); // an ERROR result has no heatmap
+                journal.append(entries);
+
+                for (JournalEntry e : entries) {
+                    MqttMessage m = early.next("result");
+                    assertArrayEquals(e.json(), m.getPayload(), "result JSON byte-equal for " + e.id());
+                    assertEquals(1, m.getQos());
+                    assertFalse(m.isRetained());
+                    assertEquals("application/json", m.getProperties().getContentType());
+                    assertEquals(e.id(), userProperty(m, "id"));
+                }
+                for (JournalEntry e : entries.subList(0, 2)) {
+                    MqttMessage m = early.next("heatmap");
+                    assertArrayEquals(e.heatmap(), m.getPayload(), "heatmap bytes for " + e.id());
+                    assertEquals("image/jpeg", m.getProperties().getContentType());
+                    assertArrayEquals(e.id().getBytes(StandardCharsets.UTF_8), m.getProperties().getCorrelationData());
+                    assertEquals(e.id(), userProperty(m, "id"));
+                }
+                await(() -> journal.backlog() == 0, "journal drained");
+                assertEquals(3, publisher.sentCount());
+                assertNull(early.poll("heatmap", 300), "no heatmap for the ERROR result");
+
+                // retained: a subscriber that comes after the publisher still learns it is online
+                try (Sub late = Sub.connect(broker, "late", false, PREFIX + "status")) {
+                    MqttMessage m = late.next("status");
+                    assertTrue(m.isRetained(), "status is retained");
+                    assertEquals("online", JSON.readTree(m.getPayload()).get("state").asText());
+                }
+
+                publisher.publishModelEvent(Map.of("event", "load", "modelId", "m1"));
+                assertEquals("load", JSON.readTree(early.next("model/event").getPayload()).get("event").asText());
+            } finally {
+                publisher.close();
+            }
+        }
+    }
+
+    /**
+     * Made deterministic with a persistent broker and a persistent subscriber session: the subscriber connects with
+     * clean start false and a session expiry before the outage, and mosquitto (persistence on, stopped with
+     * SIGTERM) saves that session and restores it on restart. So whether the publisher or the subscriber gets
+     * back first after the restart, every QoS 1 result is either queued in the session or delivered live, in
+     * publish order; no race with the publisher's own reconnect timer.
+     */
+    @Test
+    void brokerOutageDelaysResultsButLosesNoneAndKeepsOrder() throws Exception {
+        try (Mosquitto broker = Mosquitto.launch(true);
+             ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
+             Sub sub = Sub.connect(broker, "outage-sub", true, PREFIX + "result")) {
+            ResultPublisher publisher = newPublisher(broker, journal);
+            try {
+                publisher.start();
+                await(publisher::isConnected, "publisher connected");
+
+                broker.stop();
+                await(() -> !publisher.isConnected(), "publisher saw the outage");
+                List<JournalEntry> entries = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    entries.add(entry(Integer.toString(i), "OK", jpeg(i)));
+                }
+                journal.append(entries);
+                assertEquals(50, journal.backlog(), "nothing can be acknowledged while the broker is down");
+
+                broker.start();
+                assertTrue(sub.reconnect(), "the subscriber's session survived the broker restart");
+                for (int i = 0; i < 50; i++) {
+                    MqttMessage m = sub.next("result");
+                    assertEquals(Integer.toString(i), userProperty(m, "id"), "result " + i + " in order");
+                    assertArrayEquals(entries.get(i).json(), m.getPayload());
+                }
+                await(() -> journal.backlog() == 0, "journal drained after the outage");
+                assertEquals(50, publisher.sentCount());
+            } finally {
+                publisher.close();
+            }
+        }
+    }
+
+    @Test
+    void aRestartedPublisherSendsOnlyWhatWasNotAcknowledged() throws Exception {
+        Path journalDir = dir.resolve("journal");
+        try (Mosquitto broker = Mosquitto.launch();
+             Sub sub = Sub.connect(broker, "restart-sub", false, PREFIX + "result")) {
+            try (ResultJournal journal = ResultJournal.open(journalDir)) {
+                ResultPublisher first = newPublisher(broker, journal);
+                try {
+                    first.start();
+                    for (int i = 0; i < 10; i++) {
+                        journal.append(entry("a" + i, "OK", jpeg(i)));
+                    }
+                    for (int i = 0; i < 10; i++) {
+                        assertEquals("a" + i, userProperty(sub.next("result"), "id"));
+                    }
+                    await(() -> journal.backlog() == 0, "first ten acknowledged");
+                } finally {
+                    first.close();
+                }
+            }
+            // a clean close says goodbye on the retained status
+            try (Sub status = Sub.connect(broker, "status-sub", false, PREFIX + "status")) {
+                assertEquals("offline", JSON.readTree(status.next("status").getPayload()).get("state").asText());
+            }
+
+            try (ResultJournal journal = ResultJournal.open(journalDir)) {
+                assertEquals(10, journal.publishedSeq());
+                for (int i = 0; i < 5; i++) {
+                    journal.append(entry("b" + i, "NG", jpeg(100 + i)));
+                }
+                ResultPublisher second = newPublisher(broker, journal);
+                try {
+                    second.start();
+                    for (int i = 0; i < 5; i++) {
+                        assertEquals("b" + i, userProperty(sub.next("result"), "id"), "no acknowledged result resent");
+                    }
+                    await(() -> journal.backlog() == 0, "five new acknowledged");
+                    assertEquals(5, second.sentCount());
+                    assertNull(sub.poll("result", 300), "nothing more was sent");
+                } finally {
+                    second.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCrashedPublisherIsReportedOfflineByItsLastWill() throws Exception {
+        try (Mosquitto broker = Mosquitto.launch();
+             ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
+             Sub sub = Sub.connect(broker, "will-sub", false, PREFIX + "status")) {
+            ResultPublisher publisher = newPublisher(broker, journal);
+            publisher.start();
+            assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
+
+            publisher.crashForTest();
+
+            MqttMessage will = sub.next("status");
+            JsonNode state = JSON.readTree(will.getPayload());
+            assertEquals("offline", state.get("state").asText());
+            assertEquals(DEVICE, state.get("deviceId").asText());
+            assertEquals(1, will.getQos());
+            // the will is retained: whoever looks later also sees offline
+            try (Sub late = Sub.connect(broker, "will-late", false, PREFIX + "status")) {
+                MqttMessage m = late.next("status");
+                assertTrue(m.isRetained());
+                assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
+            }
+        }
+    }
+
+    private static ResultPublisher newPublisher(Mosquitto broker, ResultJournal journal) {
+        MqttSettings settings = MqttSettings.of(broker.uri(), DEVICE);
+        return new ResultPublisher(settings, journal, () -> Map.of("state", "online", "version", "test-1"));
+    }
+
+    private static JournalEntry entry(String id, String verdict, byte[] heatmap) {
+        String json = "{\"id\":\"" + id + "\",\"verdict\":\"" + verdict + "\",\"score\":0.25}";
+        return new JournalEntry(0, id, verdict, json.getBytes(StandardCharsets.UTF_8), heatmap);
+    }
+
+    /** Not a decodable image; the publisher treats the heatmap as opaque bytes. */
+    private static byte[] jpeg(int seed) {
+        byte[] b = new byte[512 + seed];
+        new Random(seed).nextBytes(b);
+        b[0] = (byte) 0xFF;
+        b[1] = (byte) 0xD8;
+        b[b.length - 2] = (byte) 0xFF;
+        b[b.length - 1] = (byte) 0xD9;
+        return b;
+    }
+
+    private static String userProperty(MqttMessage m, String key) {
+        MqttProperties p = m.getProperties();
+        assertNotNull(p, "message has MQTT 5 properties");
+        for (UserProperty u : p.getUserProperties()) {
+            if (u.getKey().equals(key)) {
+                return u.getValue();
+            }
+        }
+        return fail("no user property " + key);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("timed out waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** A plain MQTT 5 subscriber that queues what arrives, per topic leaf (the part after the prefix). */
+    private static final class Sub implements AutoCloseable, MqttCallback {
+        private final MqttClient client;
+        private final MqttConnectionOptions options = new MqttConnectionOptions();
+        private final Map<String, BlockingQueue<MqttMessage>> byLeaf = new ConcurrentHashMap<>();
+
+        private Sub(String uri, String clientId, boolean persistentSession) throws MqttException {
+            client = new MqttClient(uri, clientId, new MemoryPersistence());
+            client.setCallback(this);
+            if (persistentSession) {
+                options.setCleanStart(false);
+                options.setSessionExpiryInterval(300L);
+            }
+            // no automatic reconnect: the tests decide when the subscriber comes back
+        }
+
+        static Sub connect(Mosquitto broker, String clientId, boolean persistentSession, String filter) throws MqttException {
+            Sub s = new Sub(broker.uri(), clientId, persistentSession);
+            s.client.connect(s.options);
+            s.client.subscribe(filter, 1).waitForCompletion(5_000);
+            return s;
+        }
+
+        /** Connects again after the broker came back; returns whether the broker still had the session. */
+        boolean reconnect() throws MqttException {
+            IMqttToken t = client.connectWithResult(options);
+            return t.getSessionPresent();
+        }
+
+        MqttMessage next(String leaf) throws InterruptedException {
+            MqttMessage m = poll(leaf, WAIT_MS);
+            assertNotNull(m, "timed out waiting for a message on " + PREFIX + leaf);
+            return m;
+        }
+
+        MqttMessage poll(String leaf, long millis) throws InterruptedException {
+            return queue(leaf).poll(millis, TimeUnit.MILLISECONDS);
+        }
+
+        private BlockingQueue<MqttMessage> queue(String leaf) {
+            return byLeaf.computeIfAbsent(leaf, k -> new LinkedBlockingQueue<>());
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            queue(topic.startsWith(PREFIX) ? topic.substring(PREFIX.length()) : topic).add(message);
+        }
+
+        @Override
+        public void close() throws MqttException {
+            try {
+                if (client.isConnected()) {
+                    client.disconnect();
+                }
+            } finally {
+                client.close(true);
+            }
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+}
