@@ -30,6 +30,20 @@ public interface KensaConfig {
 
     Model model();
 
+    HotFolderConfig hotFolder();
+
+    interface HotFolderConfig {
+        /** Folder whose new image files are inspected; unset = no hot folder. */
+        java.util.Optional<java.nio.file.Path> dir();
+
+        /** A file is read once its size and time have not changed for this long (partial-write guard). */
+        @WithDefault("1000")
+        long settleMillis();
+
+        @WithDefault("250")
+        long pollMillis();
+    }
+
     Journal journal();
 
     interface Model {

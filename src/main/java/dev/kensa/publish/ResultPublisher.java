@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * entry's messages; so a broker outage or a restart delays results but never loses or reorders them, and an
  * entry is sent twice only when an acknowledgement was lost (what QoS 1 allows).
  *
- * <p>The connection announces itself on the retained {@code status} topic, and its Last Will turns that to
+ * <p>While the broker is unreachable the same thread keeps reconnecting, backing off from 200 ms to 5 s.
+ * The connection announces itself on the retained {@code status} topic, and its Last Will turns that to
  * offline when the appliance vanishes without saying goodbye.
  */
 public final class ResultPublisher implements AutoCloseable {
@@ -49,10 +50,7 @@ public final class ResultPublisher implements AutoCloseable {
     private final MqttConnectionOptions options;
     private final Thread thread;
     private final AtomicLong sent = new AtomicLong();
-    /** Wakes the publisher thread from a back-off as soon as a (re)connection completes. */
-    private final Object wake = new Object();
     private volatile boolean running;
-    /** Paho reconnects by itself only after a first successful connection; until then this thread dials. */
     private volatile boolean everConnected;
 
     /**
@@ -77,8 +75,7 @@ public final class ResultPublisher implements AutoCloseable {
 
     private static MqttConnectionOptions connectionOptions(MqttSettings s) {
         MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setAutomaticReconnect(true);
-        o.setAutomaticReconnectDelay(1, 5); // seconds; an edge broker coming back should be found quickly
+        o.setAutomaticReconnect(false); // the publisher thread reconnects, with its own back-off; see connect()
         o.setConnectionTimeout(s.connectTimeoutS());
         o.setKeepAliveInterval(30);
         if (s.username() != null) {
@@ -98,7 +95,7 @@ public final class ResultPublisher implements AutoCloseable {
         return o;
     }
 
-    /** Starts the publisher thread, which connects and then drains the journal. */
+    /** Starts the publisher thread, which connects (and reconnects) and drains the journal. */
     public void start() {
         running = true;
         thread.start();
@@ -133,14 +130,7 @@ public final class ResultPublisher implements AutoCloseable {
         while (running) {
             try {
                 if (!client.isConnected()) {
-                    if (!everConnected) {
-                        connectOnce();
-                    }
-                    if (!client.isConnected()) {
-                        pause(backoff);
-                        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-                        continue;
-                    }
+                    connect();
                 }
                 List<JournalEntry> batch = journal.read(next, BATCH);
                 if (batch.isEmpty()) {
@@ -165,13 +155,13 @@ public final class ResultPublisher implements AutoCloseable {
                     break; // close() interrupted a wait; Paho reports that as an MqttException
                 }
                 if (!failing) {
-                    LOG.warnf("cannot publish result seq %d (will retry, nothing is skipped): %s", next, e.toString());
+                    LOG.warnf("MQTT publishing stalled at result seq %d, retrying (nothing is skipped): %s", next, e.toString());
                     failing = true;
                 } else {
-                    LOG.debugf("publish retry failed for seq %d: %s", next, e.toString());
+                    LOG.debugf("MQTT retry failed at seq %d: %s", next, e.toString());
                 }
                 try {
-                    pause(backoff);
+                    Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
                     break;
                 }
@@ -181,13 +171,14 @@ public final class ResultPublisher implements AutoCloseable {
         LOG.debugf("publisher thread stopped at seq %d", next);
     }
 
-    /** The first connection; later ones are Paho's automatic reconnects. */
-    private void connectOnce() throws InterruptedException {
-        try {
-            client.connect(options).waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
-        } catch (MqttException e) {
-            LOG.debugf("MQTT connect to %s failed: %s", settings.serverUri(), e.toString());
-        }
+    /**
+     * One connection attempt. This thread reconnects rather than Paho's automatic reconnect: Paho 1.2.5 retries
+     * only after a first successful connection, and its retry timer is a non-daemon thread that close() cannot
+     * stop while the broker is down (eclipse-paho/paho.mqtt.java#654, #425), so a daemon shut down during an
+     * outage would leak it.
+     */
+    private void connect() throws MqttException {
+        client.connect(options).waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
     }
 
     /** Sends one entry and waits for its acknowledgements; throws when any is missing, so it is sent again. */
@@ -217,12 +208,6 @@ public final class ResultPublisher implements AutoCloseable {
             p.setCorrelationData(correlation);
         }
         return new MqttMessage(payload, qos, retained, p);
-    }
-
-    private void pause(long millis) throws InterruptedException {
-        synchronized (wake) {
-            wake.wait(millis);
-        }
     }
 
     private void publishStatus(String state) {
@@ -299,12 +284,9 @@ public final class ResultPublisher implements AutoCloseable {
     private final class Callback implements MqttCallback {
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
+            LOG.infof("MQTT %s to %s", everConnected ? "reconnected" : "connected", serverUri);
             everConnected = true;
-            LOG.infof("MQTT %s to %s", reconnect ? "reconnected" : "connected", serverUri);
             publishStatus(null);
-            synchronized (wake) {
-                wake.notifyAll();
-            }
         }
 
         @Override

@@ -82,6 +82,40 @@ class ServeIT {
     }
 
     @Test
+    void hotFolderInspectsEachFileOnceAndFilesItByVerdictAfterJournalling() throws Exception {
+        Path journal = tmp.resolve("journal-hot");
+        Path hot = Files.createDirectories(tmp.resolve("hot"));
+        try (Daemon d = Daemon.start(tmp.resolve("run-hot"), bundle, journal, "-Dkensa.hot-folder.dir=" + hot,
+                "-Dkensa.hot-folder.settle-millis=300")) {
+            Files.write(hot.resolve("good.png.part"), image("good", 3));
+            Files.move(hot.resolve("good.png.part"), hot.resolve("good.png"));
+            Files.write(hot.resolve("broken.png"), image("broken_large", 4));
+            Files.writeString(hot.resolve("corrupt.png"), "garbage");
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && !(Files.exists(hot.resolve("done/good.png"))
+                    && Files.exists(hot.resolve("ng/broken.png")) && Files.exists(hot.resolve("error/corrupt.png")))) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(hot.resolve("done/good.png")), "good part filed under done/");
+            assertTrue(Files.exists(hot.resolve("ng/broken.png")), "broken part filed under ng/");
+            assertTrue(Files.exists(hot.resolve("error/corrupt.png")), "corrupt file filed under error/");
+            assertEquals(200, d.inspect(image("good", 5)).statusCode(), "still serving");
+        }
+        try (ResultJournal j = ResultJournal.open(journal)) {
+            List<JournalEntry> all = j.read(1, 100);
+            assertEquals(4, all.size(), "three hot-folder files once each + one HTTP inspection");
+            Set<String> verdicts = new HashSet<>();
+            for (JournalEntry e : all) {
+                JsonNode r = JSON.readTree(e.json());
+                if (r.get("source").asText().startsWith(hot.toString())) {
+                    verdicts.add(r.get("source").asText().substring(hot.toString().length() + 1) + "=" + e.verdict());
+                }
+            }
+            assertEquals(Set.of("good.png=OK", "broken.png=NG", "corrupt.png=ERROR"), verdicts);
+        }
+    }
+
+    @Test
     void sigkillMidStreamLosesNoAnsweredResult() throws Exception {
         Path journal = tmp.resolve("journal-kill");
         List<String> answered = new ArrayList<>();
