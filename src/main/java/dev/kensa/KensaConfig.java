@@ -56,4 +56,24 @@ public interface KensaConfig {
         @WithDefault("data/journal")
         java.nio.file.Path dir();
     }
+
+    Ng ng();
+
+    interface Ng {
+        /** Where NG results, heatmaps and original images are kept for review. */
+        @WithDefault("data/ng")
+        java.nio.file.Path dir();
+
+        /** Keep at most this many NG parts (oldest deleted first). */
+        @WithDefault("1000")
+        int maxCount();
+
+        /** ... and at most this many bytes of them. */
+        @WithDefault("1073741824")
+        long maxBytes();
+    }
+
+    /** Recent results of every verdict kept in memory for the live feed and GET /api/v1/results. */
+    @WithDefault("1000")
+    int recentResults();
 }

@@ -33,7 +33,7 @@ public class ServeCommand implements Callable<Integer> {
             hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) -> {
                 ModelService.Active active = models.active();
                 var in = models.inspect(file.toString(), bytes);
-                results.record(in, active.inspector());
+                results.record(in, active.inspector(), bytes);
                 return in.result().verdict().name();
             }, config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
         }

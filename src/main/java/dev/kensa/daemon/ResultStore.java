@@ -3,22 +3,36 @@ package dev.kensa.daemon;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.KensaConfig;
 import dev.kensa.journal.JournalEntry;
+import dev.kensa.journal.NgArchive;
 import dev.kensa.journal.ResultJournal;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.pipeline.Inspector;
+import dev.kensa.verdict.InspectionResult;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
 /**
  * Every result goes into the crash-safe journal (with its heatmap) before anyone is told about it; the MQTT
- * publisher sends from the journal.
+ * publisher sends from the journal. NG results are also archived with their images for review, and the latest
+ * results of every verdict are kept in memory for the live feed.
  */
 @ApplicationScoped
 public class ResultStore {
+    /** A recent result with its heatmap, for the live feed. */
+    public record Recent(long seq, InspectionResult result, byte[] heatmap) {
+    }
+
     private final ObjectMapper json = new ObjectMapper();
+    private final Deque<Recent> recent = new ArrayDeque<>();
     private volatile ResultJournal journal;
+    private volatile NgArchive archive;
 
     @Inject
     KensaConfig config;
@@ -30,14 +44,50 @@ public class ResultStore {
         return journal;
     }
 
-    /** Journals an inspection and returns its entry (with seq); the caller answers only after this returns. */
-    public JournalEntry record(Inspection in, Inspector inspector) {
+    public synchronized NgArchive archive() {
+        if (archive == null) {
+            archive = new NgArchive(config.ng().dir(), config.ng().maxCount(), config.ng().maxBytes());
+        }
+        return archive;
+    }
+
+    /**
+     * Journals an inspection (then archives it if NG) and returns its entry; the caller answers only after this.
+     *
+     * @param image the original image bytes, kept for NG parts
+     */
+    public JournalEntry record(Inspection in, Inspector inspector, byte[] image) {
+        byte[] heatmap = in.map() != null ? inspector.heatmapJpeg(in) : new byte[0];
+        JournalEntry e;
         try {
-            byte[] heatmap = in.map() != null ? inspector.heatmapJpeg(in) : new byte[0];
-            return journal().append(new JournalEntry(0, in.result().id(), in.result().verdict().name(),
+            e = journal().append(new JournalEntry(0, in.result().id(), in.result().verdict().name(),
                     json.writeValueAsBytes(in.result()), heatmap));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+        if ("NG".equals(e.verdict())) {
+            archive().add(e, image);
+        }
+        synchronized (recent) {
+            recent.addFirst(new Recent(e.seq(), in.result(), heatmap));
+            while (recent.size() > Math.max(1, config.recentResults())) {
+                recent.removeLast();
+            }
+        }
+        return e;
+    }
+
+    /** Newest first. */
+    public List<Recent> recent(int limit) {
+        synchronized (recent) {
+            List<Recent> out = new ArrayList<>(Math.min(limit, recent.size()));
+            for (Recent r : recent) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                out.add(r);
+            }
+            return out;
         }
     }
 

@@ -41,7 +41,7 @@ public class InspectResource {
         } catch (KensaException e) {
             return Response.status(503).entity(java.util.Map.of("error", e.getMessage())).build();
         }
-        results.record(in, active.inspector());
+        results.record(in, active.inspector(), body);
         int status = in.result().verdict() == Verdict.ERROR ? 422 : 200;
         return Response.status(status).entity(in.result()).build();
     }

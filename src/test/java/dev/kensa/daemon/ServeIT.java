@@ -71,6 +71,34 @@ class ServeIT {
             HttpResponse<String> ok = d.inspect(image("good", 1));
             assertEquals(200, ok.statusCode());
             ids.add(JSON.readTree(ok.body()).get("id").asText());
+
+            // the NG list, JSON and CSV, and the NG part's heatmap
+            JsonNode ngList = JSON.readTree(d.get("/api/v1/results?verdict=NG").body());
+            assertEquals(1, ngList.size());
+            assertEquals(ids.get(0), ngList.get(0).get("id").asText());
+            JsonNode all = JSON.readTree(d.get("/api/v1/results?limit=10").body());
+            assertEquals(3, all.size());
+            assertEquals(ids.get(2), all.get(0).get("id").asText(), "newest first");
+            HttpResponse<String> csv = d.http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + d.port + "/api/v1/results?verdict=ERROR"))
+                    .header("Accept", "text/csv").GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, csv.statusCode());
+            List<String> rows = csv.body().lines().toList();
+            assertEquals(2, rows.size(), csv.body());
+            assertTrue(rows.get(0).startsWith("id,ts,source,verdict,score"));
+            assertTrue(rows.get(1).startsWith(ids.get(1) + ",") && rows.get(1).contains(",ERROR,"), rows.get(1));
+            assertEquals(400, d.get("/api/v1/results?verdict=MAYBE").statusCode());
+            assertEquals(0, JSON.readTree(d.get("/api/v1/results?since=2999-01-01T00:00:00Z").body()).size());
+            HttpResponse<byte[]> jpg = d.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + d.port + "/api/v1/results/" + ids.get(0) + "/heatmap.jpg")).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, jpg.statusCode());
+            assertEquals((byte) 0xFF, jpg.body()[0]);
+            assertEquals((byte) 0xD8, jpg.body()[1]);
+        }
+        // NG parts are kept on disk with their original image
+        try (var s = Files.list(tmp.resolve("run1").resolve("data/ng"))) {
+            assertEquals(3, s.count(), "json + heatmap + image of the one NG part");
         }
         try (ResultJournal j = ResultJournal.open(journal)) {
             List<JournalEntry> all = j.read(1, 100);

@@ -191,6 +191,10 @@ class ResultPublisherTest {
         }
     }
 
+    /**
+     * crashForTest() closes the socket without an MQTT DISCONNECT (Paho's disconnectForcibly with
+     * sendDisconnectPacket false), which mosquitto treats like a dead appliance and answers with the Last Will.
+     */
     @Test
     void aCrashedPublisherIsReportedOfflineByItsLastWill() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
@@ -206,6 +210,7 @@ class ResultPublisherTest {
             JsonNode state = JSON.readTree(will.getPayload());
             assertEquals("offline", state.get("state").asText());
             assertEquals(DEVICE, state.get("deviceId").asText());
+            assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
             assertEquals(1, will.getQos());
             // the will is retained: whoever looks later also sees offline
             try (Sub late = Sub.connect(broker, "will-late", false, PREFIX + "status")) {
