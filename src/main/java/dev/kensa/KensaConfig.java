@@ -32,6 +32,21 @@ public interface KensaConfig {
 
     HotFolderConfig hotFolder();
 
+    Mqtt mqtt();
+
+    interface Mqtt {
+        /** Broker to publish to, e.g. tcp://broker:1883 or ssl://broker:8883; unset = no MQTT. */
+        java.util.Optional<String> url();
+
+        java.util.Optional<String> username();
+
+        java.util.Optional<String> password();
+
+        /** QoS of heatmap messages: 0 (may be dropped) or 1. */
+        @WithDefault("1")
+        int heatmapQos();
+    }
+
     interface HotFolderConfig {
         /** Folder whose new image files are inspected; unset = no hot folder. */
         java.util.Optional<java.nio.file.Path> dir();

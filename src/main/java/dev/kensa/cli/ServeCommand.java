@@ -5,6 +5,12 @@ import dev.kensa.KensaException;
 import dev.kensa.daemon.ModelService;
 import dev.kensa.daemon.ResultStore;
 import dev.kensa.source.HotFolder;
+import dev.kensa.Version;
+import dev.kensa.publish.MqttSettings;
+import dev.kensa.publish.ResultPublisher;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.quarkus.arc.Arc;
 import io.quarkus.runtime.Quarkus;
 import picocli.CommandLine.Command;
@@ -27,13 +33,25 @@ public class ServeCommand implements Callable<Integer> {
         int threads = config.threads().orElse(Runtime.getRuntime().availableProcessors());
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
-        models.activate(bundle, threads, config.batchSize());
+        ModelService.Active active = models.activate(bundle, threads, config.batchSize());
+        ResultPublisher publisher = null;
+        if (config.mqtt().url().isPresent()) {
+            MqttSettings mqtt = MqttSettings.of(config.mqtt().url().get(), config.deviceId())
+                    .withHeatmapQos(config.mqtt().heatmapQos());
+            if (config.mqtt().username().isPresent()) {
+                mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
+            }
+            long started = System.currentTimeMillis();
+            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, started));
+            publisher.start();
+            publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
+        }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {
             hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) -> {
-                ModelService.Active active = models.active();
+                ModelService.Active current = models.active();
                 var in = models.inspect(file.toString(), bytes);
-                results.record(in, active.inspector(), bytes);
+                results.record(in, current.inspector(), bytes);
                 return in.result().verdict().name();
             }, config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
         }
@@ -41,6 +59,26 @@ public class ServeCommand implements Callable<Integer> {
         if (hot != null) {
             hot.close();
         }
+        if (publisher != null) {
+            publisher.close();
+        }
         return 0;
+    }
+
+    /** The retained MQTT status message (DESIGN §6). */
+    static Map<String, Object> status(KensaConfig config, ModelService models, long started) {
+        ModelService.Active a = models.active();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("state", a != null && a.selfTest().passed() ? "online" : "degraded");
+        s.put("deviceId", config.deviceId());
+        s.put("version", Version.VERSION);
+        s.put("backend", a != null ? a.inspector().describeBackend() : null);
+        s.put("model", a != null ? modelRef(a) : null);
+        s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
+        return s;
+    }
+
+    static Map<String, Object> modelRef(ModelService.Active a) {
+        return Map.of("id", a.bundle().id(), "name", a.bundle().manifest().name(), "sha256", a.bundle().sha256());
     }
 }

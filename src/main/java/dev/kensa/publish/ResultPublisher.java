@@ -110,16 +110,29 @@ public final class ResultPublisher implements AutoCloseable {
         return sent.get();
     }
 
-    /** Publishes a model load/swap/rollback/refusal event; best effort, dropped with a warning when offline. */
+    /**
+     * Queues a model load/swap/rollback/refusal event; the publisher thread sends it once connected (an event at
+     * start-up happens before the first connection). Not journalled: after a restart the retained status says
+     * which model is active. At most {@link #MAX_PENDING_EVENTS} wait; older ones are dropped with a warning.
+     */
     public void publishModelEvent(Map<String, Object> event) {
-        if (!client.isConnected()) {
-            LOG.warnf("MQTT not connected, model event not published: %s", event);
-            return;
+        pendingEvents.add(event);
+        while (pendingEvents.size() > MAX_PENDING_EVENTS) {
+            LOG.warnf("MQTT offline too long, model event dropped: %s", pendingEvents.poll());
         }
-        try {
-            client.publish(settings.topic("model/event"), message(json(event), 1, false, "application/json", null, null));
-        } catch (MqttException e) {
-            LOG.warnf("model event not published: %s", e.getMessage());
+    }
+
+    private static final int MAX_PENDING_EVENTS = 100;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Map<String, Object>> pendingEvents =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Sends queued model events; on failure the event goes back to the head of the queue. */
+    private void flushEvents() throws MqttException {
+        Map<String, Object> e;
+        while ((e = pendingEvents.peek()) != null) {
+            client.publish(settings.topic("model/event"), message(json(e), 1, false, "application/json", null, null))
+                    .waitForCompletion(ACK_TIMEOUT_MS);
+            pendingEvents.poll();
         }
     }
 
@@ -132,6 +145,7 @@ public final class ResultPublisher implements AutoCloseable {
                 if (!client.isConnected()) {
                     connect();
                 }
+                flushEvents();
                 List<JournalEntry> batch = journal.read(next, BATCH);
                 if (batch.isEmpty()) {
                     journal.awaitAfter(next - 1, IDLE_WAIT_MS);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.ResultJournal;
 import dev.kensa.testing.Mosquitto;
+import dev.kensa.testing.MqttSubscriber;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -54,7 +55,7 @@ class ResultPublisherTest {
     void resultsHeatmapsAndRetainedStatusArriveAsDocumented() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
-             Sub early = Sub.connect(broker, "early", false, PREFIX + "#")) {
+             MqttSubscriber early = MqttSubscriber.connect(broker, "early", false, PREFIX + "#", PREFIX, WAIT_MS)) {
             ResultPublisher publisher = newPublisher(broker, journal);
             try {
                 publisher.start();
@@ -90,7 +91,7 @@ class ResultPublisherTest {
                 assertNull(early.poll("heatmap", 300), "no heatmap for the ERROR result");
 
                 // retained: a subscriber that comes after the publisher still learns it is online
-                try (Sub late = Sub.connect(broker, "late", false, PREFIX + "status")) {
+                try (MqttSubscriber late = MqttSubscriber.connect(broker, "late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
                     MqttMessage m = late.next("status");
                     assertTrue(m.isRetained(), "status is retained");
                     assertEquals("online", JSON.readTree(m.getPayload()).get("state").asText());
@@ -115,7 +116,7 @@ class ResultPublisherTest {
     void brokerOutageDelaysResultsButLosesNoneAndKeepsOrder() throws Exception {
         try (Mosquitto broker = Mosquitto.launch(true);
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
-             Sub sub = Sub.connect(broker, "outage-sub", true, PREFIX + "result")) {
+             MqttSubscriber sub = MqttSubscriber.connect(broker, "outage-sub", true, PREFIX + "result", PREFIX, WAIT_MS)) {
             ResultPublisher publisher = newPublisher(broker, journal);
             try {
                 publisher.start();
@@ -149,7 +150,7 @@ class ResultPublisherTest {
     void aRestartedPublisherSendsOnlyWhatWasNotAcknowledged() throws Exception {
         Path journalDir = dir.resolve("journal");
         try (Mosquitto broker = Mosquitto.launch();
-             Sub sub = Sub.connect(broker, "restart-sub", false, PREFIX + "result")) {
+             MqttSubscriber sub = MqttSubscriber.connect(broker, "restart-sub", false, PREFIX + "result", PREFIX, WAIT_MS)) {
             try (ResultJournal journal = ResultJournal.open(journalDir)) {
                 ResultPublisher first = newPublisher(broker, journal);
                 try {
@@ -166,7 +167,7 @@ class ResultPublisherTest {
                 }
             }
             // a clean close says goodbye on the retained status
-            try (Sub status = Sub.connect(broker, "status-sub", false, PREFIX + "status")) {
+            try (MqttSubscriber status = MqttSubscriber.connect(broker, "status-sub", false, PREFIX + "status", PREFIX, WAIT_MS)) {
                 assertEquals("offline", JSON.readTree(status.next("status").getPayload()).get("state").asText());
             }
 
@@ -199,7 +200,7 @@ class ResultPublisherTest {
     void aCrashedPublisherIsReportedOfflineByItsLastWill() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
-             Sub sub = Sub.connect(broker, "will-sub", false, PREFIX + "status")) {
+             MqttSubscriber sub = MqttSubscriber.connect(broker, "will-sub", false, PREFIX + "status", PREFIX, WAIT_MS)) {
             ResultPublisher publisher = newPublisher(broker, journal);
             publisher.start();
             assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
@@ -213,7 +214,7 @@ class ResultPublisherTest {
             assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
             assertEquals(1, will.getQos());
             // the will is retained: whoever looks later also sees offline
-            try (Sub late = Sub.connect(broker, "will-late", false, PREFIX + "status")) {
+            try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
                 MqttMessage m = late.next("status");
                 assertTrue(m.isRetained());
                 assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
@@ -263,83 +264,4 @@ class ResultPublisherTest {
         }
     }
 
-    /** A plain MQTT 5 subscriber that queues what arrives, per topic leaf (the part after the prefix). */
-    private static final class Sub implements AutoCloseable, MqttCallback {
-        private final MqttClient client;
-        private final MqttConnectionOptions options = new MqttConnectionOptions();
-        private final Map<String, BlockingQueue<MqttMessage>> byLeaf = new ConcurrentHashMap<>();
-
-        private Sub(String uri, String clientId, boolean persistentSession) throws MqttException {
-            client = new MqttClient(uri, clientId, new MemoryPersistence());
-            client.setCallback(this);
-            if (persistentSession) {
-                options.setCleanStart(false);
-                options.setSessionExpiryInterval(300L);
-            }
-            // no automatic reconnect: the tests decide when the subscriber comes back
-        }
-
-        static Sub connect(Mosquitto broker, String clientId, boolean persistentSession, String filter) throws MqttException {
-            Sub s = new Sub(broker.uri(), clientId, persistentSession);
-            s.client.connect(s.options);
-            s.client.subscribe(filter, 1).waitForCompletion(5_000);
-            return s;
-        }
-
-        /** Connects again after the broker came back; returns whether the broker still had the session. */
-        boolean reconnect() throws MqttException {
-            IMqttToken t = client.connectWithResult(options);
-            return t.getSessionPresent();
-        }
-
-        MqttMessage next(String leaf) throws InterruptedException {
-            MqttMessage m = poll(leaf, WAIT_MS);
-            assertNotNull(m, "timed out waiting for a message on " + PREFIX + leaf);
-            return m;
-        }
-
-        MqttMessage poll(String leaf, long millis) throws InterruptedException {
-            return queue(leaf).poll(millis, TimeUnit.MILLISECONDS);
-        }
-
-        private BlockingQueue<MqttMessage> queue(String leaf) {
-            return byLeaf.computeIfAbsent(leaf, k -> new LinkedBlockingQueue<>());
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            queue(topic.startsWith(PREFIX) ? topic.substring(PREFIX.length()) : topic).add(message);
-        }
-
-        @Override
-        public void close() throws MqttException {
-            try {
-                if (client.isConnected()) {
-                    client.disconnect();
-                }
-            } finally {
-                client.close(true);
-            }
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        }
-    }
 }

@@ -1,0 +1,95 @@
+package dev.kensa.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kensa.TestData;
+import dev.kensa.fit.BundleFitter;
+import dev.kensa.fit.FitOptions;
+import dev.kensa.testing.Mosquitto;
+import dev.kensa.testing.MqttSubscriber;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged daemon publishing to a real Mosquitto process: the DESIGN §6 messages, and a broker outage during
+ * which 50 inspections queue on disk and then all arrive, in order.
+ */
+class ServeMqttIT {
+    static final String DEVICE = "it-box";
+    static final String PREFIX = "kensa/" + DEVICE + "/";
+    static final long WAIT_MS = 30_000;
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path tmp;
+    static Path bundle;
+
+    @BeforeAll
+    static void fit() throws Exception {
+        Path train = Files.createDirectories(tmp.resolve("train"));
+        try (var s = Files.list(TestData.bottleTrain())) {
+            for (Path p : s.sorted().limit(12).toList()) {
+                Files.copy(p, train.resolve(p.getFileName()));
+            }
+        }
+        bundle = BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle")), false).bundle().dir();
+    }
+
+    static byte[] image(String type, int i) throws Exception {
+        return Files.readAllBytes(TestData.bottle().resolve("test").resolve(type).resolve(String.format("%03d.png", i)));
+    }
+
+    @Test
+    void publishesStatusResultHeatmapAndModelEventThenSurvivesABrokerOutage() throws Exception {
+        try (Mosquitto broker = Mosquitto.launch(true);
+             MqttSubscriber sub = MqttSubscriber.connect(broker, "line-plc", true, PREFIX + "#", PREFIX, WAIT_MS);
+             Daemon d = Daemon.start(tmp.resolve("run"), bundle, tmp.resolve("journal"),
+                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE)) {
+            JsonNode status = JSON.readTree(sub.next("status").getPayload());
+            assertEquals("online", status.get("state").asText());
+            assertEquals(DEVICE, status.get("deviceId").asText());
+            assertTrue(status.get("model").get("sha256").asText().length() == 64, status.toString());
+            assertTrue(status.has("backend") && status.has("version") && status.has("uptimeS"));
+            JsonNode event = JSON.readTree(sub.next("model/event").getPayload());
+            assertEquals("load", event.get("event").asText());
+
+            HttpResponse<String> r = d.inspect(image("broken_large", 1));
+            String id = JSON.readTree(r.body()).get("id").asText();
+            MqttMessage result = sub.next("result");
+            assertEquals(r.body(), new String(result.getPayload(), StandardCharsets.UTF_8), "the published result is the answered one");
+            assertEquals(id, MqttSubscriber.userProperty(result, "id"));
+            MqttMessage heatmap = sub.next("heatmap");
+            assertEquals("image/jpeg", heatmap.getProperties().getContentType());
+            assertArrayEquals(id.getBytes(StandardCharsets.UTF_8), heatmap.getProperties().getCorrelationData());
+            assertEquals((byte) 0xFF, heatmap.getPayload()[0]);
+
+            // outage: the line keeps inspecting; results wait in the journal
+            broker.stop();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                HttpResponse<String> x = d.inspect(image(i % 3 == 0 ? "broken_small" : "good", i % 19));
+                ids.add(JSON.readTree(x.body()).get("id").asText());
+            }
+            broker.start();
+            assertTrue(sub.reconnect(), "the subscriber's persistent session survived the broker restart");
+            List<String> arrived = new ArrayList<>();
+            while (arrived.size() < 50) {
+                MqttMessage m = sub.next("result");
+                arrived.add(MqttSubscriber.userProperty(m, "id"));
+            }
+            assertEquals(ids, arrived, "all 50 results after the outage, in order, none missing or duplicated");
+        }
+    }
+}
