@@ -44,6 +44,7 @@ public class ServeCommand implements Callable<Integer> {
             long started = System.currentTimeMillis();
             publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, started));
             publisher.start();
+            Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
         }
         HotFolder hot = null;
@@ -54,6 +55,7 @@ public class ServeCommand implements Callable<Integer> {
                 results.record(in, current.inspector(), bytes);
                 return in.result().verdict().name();
             }, config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
+            Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
         Quarkus.waitForExit();
         if (hot != null) {

@@ -37,6 +37,9 @@ public class ResultStore {
     @Inject
     KensaConfig config;
 
+    @Inject
+    Counters counters;
+
     public synchronized ResultJournal journal() {
         if (journal == null) {
             journal = ResultJournal.open(config.journal().dir());
@@ -68,6 +71,7 @@ public class ResultStore {
         if ("NG".equals(e.verdict())) {
             archive().add(e, image);
         }
+        counters.count(e.verdict());
         synchronized (recent) {
             recent.addFirst(new Recent(e.seq(), in.result(), heatmap));
             while (recent.size() > Math.max(1, config.recentResults())) {

@@ -1,0 +1,73 @@
+package dev.kensa.http;
+
+import dev.kensa.KensaConfig;
+import dev.kensa.Version;
+import dev.kensa.daemon.Counters;
+import dev.kensa.daemon.DaemonState;
+import dev.kensa.daemon.ModelService;
+import dev.kensa.daemon.ResultStore;
+import dev.kensa.journal.ResultJournal;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code GET /api/v1/status}: one JSON for a field check (DESIGN §7). */
+@Path("/api/v1/status")
+public class StatusResource {
+    @Inject
+    ModelService models;
+    @Inject
+    ResultStore results;
+    @Inject
+    Counters counters;
+    @Inject
+    DaemonState daemon;
+    @Inject
+    KensaConfig config;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> status() {
+        ModelService.Active a = models.active();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("state", a == null ? "degraded" : a.selfTest().passed() ? "online" : "degraded");
+        s.put("deviceId", config.deviceId());
+        s.put("version", Version.VERSION);
+        s.put("uptimeS", counters.uptimeSeconds());
+        s.put("backend", a == null ? null : a.inspector().describeBackend());
+        if (a != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", a.bundle().id());
+            m.put("name", a.bundle().manifest().name());
+            m.put("sha256", a.bundle().sha256());
+            m.put("created", a.bundle().manifest().created());
+            m.put("threshold", a.bundle().imageThreshold());
+            m.put("thresholdSource", a.bundle().pipeline().threshold().image().source());
+            m.put("loadedAt", a.loadedAt().toString());
+            m.put("loadSeconds", a.loadSeconds());
+            m.put("selfTestPassed", a.selfTest().passed());
+            s.put("model", m);
+        } else {
+            s.put("model", null);
+        }
+        s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
+        ResultJournal j = results.journal();
+        s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));
+        s.put("ngArchive", Map.of("count", results.archive().count(), "bytes", results.archive().bytes()));
+        var p = daemon.publisher();
+        Map<String, Object> mqtt = new LinkedHashMap<>();
+        mqtt.put("configured", p != null);
+        mqtt.put("connected", p != null && p.isConnected());
+        mqtt.put("url", config.mqtt().url().orElse(null));
+        s.put("mqtt", mqtt);
+        var h = daemon.hotFolder();
+        s.put("hotFolder", h == null ? null : Map.of("dir", config.hotFolder().dir().map(Object::toString).orElse(""),
+                "processed", h.processed()));
+        return s;
+    }
+}
