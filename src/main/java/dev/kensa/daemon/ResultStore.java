@@ -40,6 +40,17 @@ public class ResultStore {
     @Inject
     Counters counters;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    @io.quarkus.runtime.Startup
+    void registerGauges() {
+        io.micrometer.core.instrument.Gauge.builder("kensa.journal.backlog", this, s -> s.journal().backlog())
+                .description("results journalled but not yet acknowledged by the MQTT broker").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("kensa.ng.archive.items", this, s -> s.archive().count())
+                .description("NG parts kept for review").register(meters);
+    }
+
     public synchronized ResultJournal journal() {
         if (journal == null) {
             journal = ResultJournal.open(config.journal().dir());
@@ -72,6 +83,15 @@ public class ResultStore {
             archive().add(e, image);
         }
         counters.count(e.verdict());
+        meters.counter("kensa.inspections", "verdict", e.verdict()).increment();
+        InspectionResult.Timings t = in.result().timingsMs();
+        if (t != null) {
+            stage("decode", t.decode());
+            stage("backbone", t.backbone());
+            stage("score", t.score());
+            stage("post", t.post());
+            stage("total", t.total());
+        }
         synchronized (recent) {
             recent.addFirst(new Recent(e.seq(), in.result(), heatmap));
             while (recent.size() > Math.max(1, config.recentResults())) {
@@ -79,6 +99,12 @@ public class ResultStore {
             }
         }
         return e;
+    }
+
+    private void stage(String name, double ms) {
+        io.micrometer.core.instrument.Timer.builder("kensa.stage").tag("stage", name)
+                .description("per-stage inspection latency").publishPercentileHistogram()
+                .register(meters).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
 
     /** Newest first. */

@@ -95,6 +95,17 @@ class ServeIT {
             assertEquals(200, jpg.statusCode());
             assertEquals((byte) 0xFF, jpg.body()[0]);
             assertEquals((byte) 0xD8, jpg.body()[1]);
+
+            // field checks: status JSON and Prometheus metrics agree with what was inspected
+            JsonNode status = JSON.readTree(d.get("/api/v1/status").body());
+            assertEquals("online", status.get("state").asText());
+            assertEquals(1, status.get("counters").get("NG").asInt());
+            assertEquals(1, status.get("counters").get("ERROR").asInt());
+            assertEquals(3, status.get("journal").get("lastSeq").asInt());
+            String metrics = d.get("/q/metrics").body();
+            assertTrue(metrics.contains("kensa_inspections_total{verdict=\"NG\"} 1.0"), metrics);
+            assertTrue(metrics.contains("kensa_stage_seconds_bucket{stage=\"backbone\""), "per-stage histograms");
+            assertTrue(metrics.contains("kensa_journal_backlog 3.0"), "no broker configured: all 3 wait in the journal");
         }
         // NG parts are kept on disk with their original image
         try (var s = Files.list(tmp.resolve("run1").resolve("data/ng"))) {
