@@ -5,6 +5,7 @@ import dev.kensa.KensaException;
 import dev.kensa.daemon.ModelService;
 import dev.kensa.daemon.ResultStore;
 import dev.kensa.source.HotFolder;
+import dev.kensa.source.MqttInspectSource;
 import dev.kensa.Version;
 import dev.kensa.publish.MqttSettings;
 import dev.kensa.publish.ResultPublisher;
@@ -35,6 +36,7 @@ public class ServeCommand implements Callable<Integer> {
         ResultStore results = Arc.container().instance(ResultStore.class).get();
         ModelService.Active active = models.activate(bundle, threads, config.batchSize());
         ResultPublisher publisher = null;
+        MqttInspectSource inspectSource = null;
         if (config.mqtt().url().isPresent()) {
             MqttSettings mqtt = MqttSettings.of(config.mqtt().url().get(), config.deviceId())
                     .withHeatmapQos(config.mqtt().heatmapQos());
@@ -46,6 +48,12 @@ public class ServeCommand implements Callable<Integer> {
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
+            inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) -> {
+                ModelService.Active current = models.active();
+                var in = models.inspect(dev.kensa.pipeline.ImageInput.of(source, image, requestId));
+                return results.record(in, current.inspector(), image).json();
+            }).start();
+            Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
         }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {
@@ -60,6 +68,9 @@ public class ServeCommand implements Callable<Integer> {
         Quarkus.waitForExit();
         if (hot != null) {
             hot.close();
+        }
+        if (inspectSource != null) {
+            inspectSource.close();
         }
         if (publisher != null) {
             publisher.close();

@@ -9,6 +9,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class DaemonState {
     private volatile ResultPublisher publisher;
     private volatile HotFolder hotFolder;
+    private volatile dev.kensa.source.MqttInspectSource inspectSource;
+
+    public dev.kensa.source.MqttInspectSource inspectSource() {
+        return inspectSource;
+    }
+
+    public void inspectSource(dev.kensa.source.MqttInspectSource s) {
+        this.inspectSource = s;
+    }
 
     public ResultPublisher publisher() {
         return publisher;

@@ -63,12 +63,17 @@ public class ModelService {
 
     /** Inspects one image with the active model. */
     public Inspection inspect(String source, byte[] image) {
+        return inspect(ImageInput.of(source, image));
+    }
+
+    /** Inspects one image with the active model. */
+    public Inspection inspect(ImageInput input) {
         Active a = active;
         if (a == null) {
             throw new KensaException("no model is loaded");
         }
         List<Inspection> out = new ArrayList<>(1);
-        a.inspector().inspect(List.of(ImageInput.of(source, image)), out::add);
+        a.inspector().inspect(List.of(input), out::add);
         return out.get(0);
     }
 }

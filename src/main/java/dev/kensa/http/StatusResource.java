@@ -64,6 +64,9 @@ public class StatusResource {
         mqtt.put("configured", p != null);
         mqtt.put("connected", p != null && p.isConnected());
         mqtt.put("url", config.mqtt().url().orElse(null));
+        var in = daemon.inspectSource();
+        mqtt.put("inspectSubscribed", in != null && in.isSubscribed());
+        mqtt.put("inspectHandled", in == null ? 0 : in.handled());
         s.put("mqtt", mqtt);
         var h = daemon.hotFolder();
         s.put("hotFolder", h == null ? null : Map.of("dir", config.hotFolder().dir().map(Object::toString).orElse(""),

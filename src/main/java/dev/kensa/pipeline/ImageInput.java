@@ -11,6 +11,31 @@ public interface ImageInput {
 
     byte[] read() throws IOException;
 
+    /** The result id the caller wants (e.g. an MQTT request's {@code id}), or null for a new one. */
+    default String requestedId() {
+        return null;
+    }
+
+    /** Bytes with a caller-chosen result id. */
+    static ImageInput of(String source, byte[] bytes, String id) {
+        return new ImageInput() {
+            @Override
+            public String source() {
+                return source;
+            }
+
+            @Override
+            public byte[] read() {
+                return bytes;
+            }
+
+            @Override
+            public String requestedId() {
+                return id;
+            }
+        };
+    }
+
     static ImageInput of(Path file) {
         return new ImageInput() {
             @Override

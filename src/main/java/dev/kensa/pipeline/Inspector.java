@@ -114,7 +114,8 @@ public final class Inspector implements AutoCloseable {
             double scoreMs = (System.nanoTime() - t0) / 1e6;
             for (PreparedBatch.Item item : batch.items()) {
                 String ts = Instant.now().toString();
-                String id = UUID.randomUUID().toString();
+                String wanted = item.input().requestedId();
+                String id = wanted != null && wanted.matches("[A-Za-z0-9._:-]{1,128}") ? wanted : UUID.randomUUID().toString();
                 if (!item.ok()) {
                     consumer.accept(new Inspection(item.index(), InspectionResult.error(id, ts, item.input().source(), model,
                             threshold, new InspectionResult.Timings(round(item.decodeMs()), 0, 0, 0, round(item.decodeMs())), item.error()),

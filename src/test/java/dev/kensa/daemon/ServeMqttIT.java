@@ -92,4 +92,48 @@ class ServeMqttIT {
             assertEquals(ids, arrived, "all 50 results after the outage, in order, none missing or duplicated");
         }
     }
+
+    @Test
+    void inspectTopicAnswersOnTheResponseTopicWithCorrelationAndReportsCorruptImages() throws Exception {
+        try (Mosquitto broker = Mosquitto.launch();
+             Daemon d = Daemon.start(tmp.resolve("run-mqtt-in"), bundle, tmp.resolve("journal-mqtt-in"),
+                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE);
+             MqttSubscriber replies = MqttSubscriber.connect(broker, "mes-replies", false, "mes/replies/#", "mes/replies/", WAIT_MS);
+             MqttSubscriber line = MqttSubscriber.connect(broker, "line-plc-2", false, PREFIX + "result", PREFIX, WAIT_MS)) {
+            org.eclipse.paho.mqttv5.client.MqttClient requester = new org.eclipse.paho.mqttv5.client.MqttClient(
+                    broker.uri(), "mes-requester", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+            requester.connect();
+            // wait until the daemon reports its inspect subscription
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            while (!JSON.readTree(d.get("/api/v1/status").body()).get("mqtt").get("inspectSubscribed").asBoolean()
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+
+            for (String[] req : new String[][]{{"req-ng-1", "broken_large"}, {"req-bad-2", null}}) {
+                org.eclipse.paho.mqttv5.common.packet.MqttProperties p = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+                p.setResponseTopic("mes/replies/station-4");
+                p.setCorrelationData(("corr-" + req[0]).getBytes(StandardCharsets.UTF_8));
+                p.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("id", req[0])));
+                byte[] payload = req[1] != null ? image(req[1], 2) : "definitely not an image".getBytes(StandardCharsets.UTF_8);
+                org.eclipse.paho.mqttv5.common.MqttMessage m = new org.eclipse.paho.mqttv5.common.MqttMessage(payload, 1, false, p);
+                requester.publish(PREFIX + "inspect", m);
+
+                MqttMessage reply = replies.next("station-4");
+                assertArrayEquals(("corr-" + req[0]).getBytes(StandardCharsets.UTF_8), reply.getProperties().getCorrelationData());
+                JsonNode r = JSON.readTree(reply.getPayload());
+                assertEquals(req[0], r.get("id").asText(), "the request's id is the result id");
+                assertEquals(req[1] != null ? "NG" : "ERROR", r.get("verdict").asText(), r.toString());
+                if (req[1] == null) {
+                    assertTrue(r.get("error").asText().contains("cannot decode"), r.toString());
+                }
+                // and the line sees it on the ordinary result topic, from the journal
+                assertEquals(req[0], MqttSubscriber.userProperty(line.next("result"), "id"));
+            }
+            requester.disconnect();
+            requester.close();
+            assertEquals(200, d.inspect(image("good", 0)).statusCode(), "still serving after a corrupt MQTT image");
+            assertEquals(2, JSON.readTree(d.get("/api/v1/status").body()).get("mqtt").get("inspectHandled").asInt());
+        }
+    }
 }

@@ -1,0 +1,166 @@
+package dev.kensa.source;
+
+import dev.kensa.publish.MqttSettings;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The MQTT image source (DESIGN §6): image bytes on {@code <prefix>inspect} (QoS 1, optional user property
+ * {@code id}); each is inspected and journalled (so the result is also published on {@code result}), and when the
+ * request names an MQTT 5 response topic the result JSON is sent there too, with the request's correlation data.
+ *
+ * <p>The session is persistent (clean start off, one hour expiry), so requests sent while the box is restarting
+ * wait at the broker. Requests are handled one at a time on Paho's callback thread and acknowledged after the
+ * result is journalled: the broker holds the rest (back-pressure). Like the publisher, this reconnects with its own
+ * loop rather than Paho's automatic reconnect, which never retries a first connection.
+ */
+public final class MqttInspectSource implements AutoCloseable, MqttCallback {
+    private static final Logger LOG = Logger.getLogger(MqttInspectSource.class);
+
+    /** Inspects and journals one image; returns the result JSON. */
+    @FunctionalInterface
+    public interface Handler {
+        byte[] inspect(String source, byte[] image, String requestId) throws Exception;
+    }
+
+    private final MqttSettings settings;
+    private final Handler handler;
+    private final MqttAsyncClient client;
+    private final MqttConnectionOptions options = new MqttConnectionOptions();
+    private final Thread thread;
+    private volatile boolean running;
+    private volatile long handled;
+    private volatile boolean subscribed;
+
+    public MqttInspectSource(MqttSettings settings, Handler handler) throws MqttException {
+        this.settings = settings;
+        this.handler = handler;
+        this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId() + "-inspect", new MemoryPersistence());
+        client.setCallback(this);
+        client.setManualAcks(true); // ack after the result is journalled, not on arrival
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(3600L);
+        options.setConnectionTimeout(settings.connectTimeoutS());
+        if (settings.username() != null) {
+            options.setUserName(settings.username());
+            if (settings.password() != null) {
+                options.setPassword(settings.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        this.thread = new Thread(this::loop, "kensa-mqtt-inspect");
+        this.thread.setDaemon(true);
+    }
+
+    public MqttInspectSource start() {
+        running = true;
+        thread.start();
+        return this;
+    }
+
+    public long handled() {
+        return handled;
+    }
+
+    /** Connected and subscribed to the inspect topic. */
+    public boolean isSubscribed() {
+        return subscribed && client.isConnected();
+    }
+
+    private void loop() {
+        long backoff = 200;
+        while (running) {
+            try {
+                if (!client.isConnected()) {
+                    IMqttToken t = client.connect(options);
+                    t.waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
+                    client.subscribe(settings.topic("inspect"), 1).waitForCompletion(5000);
+                    subscribed = true;
+                    LOG.infof("MQTT inspect source: subscribed to %s", settings.topic("inspect"));
+                    backoff = 200;
+                }
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            } catch (MqttException e) {
+                LOG.debugf("MQTT inspect source: broker not reachable (%s), retrying", e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(5000, backoff * 2);
+            }
+        }
+    }
+
+    @Override
+    public void messageArrived(String topic, MqttMessage message) throws Exception {
+        MqttProperties in = message.getProperties();
+        String requestId = null;
+        if (in != null && in.getUserProperties() != null) {
+            for (UserProperty u : in.getUserProperties()) {
+                if (u.getKey().equals("id")) {
+                    requestId = u.getValue();
+                }
+            }
+        }
+        byte[] result = handler.inspect("mqtt:" + topic, message.getPayload(), requestId);
+        handled++;
+        if (in != null && in.getResponseTopic() != null) {
+            MqttProperties out = new MqttProperties();
+            out.setContentType("application/json");
+            if (in.getCorrelationData() != null) {
+                out.setCorrelationData(in.getCorrelationData());
+            }
+            client.publish(in.getResponseTopic(), new MqttMessage(result, 1, false, out));
+        }
+        client.messageArrivedComplete(message.getId(), message.getQos());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.interrupt();
+        thread.join(5000);
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(2000);
+            }
+            client.close(true);
+        } catch (MqttException e) {
+            LOG.debugf("MQTT inspect source: close: %s", e.getMessage());
+        }
+    }
+
+    @Override
+    public void disconnected(MqttDisconnectResponse response) {
+        subscribed = false;
+        LOG.infof("MQTT inspect source: disconnected (%s)", response == null ? "" : response.getReasonString());
+    }
+
+    @Override
+    public void mqttErrorOccurred(MqttException exception) {
+        LOG.warnf("MQTT inspect source: %s", exception.getMessage());
+    }
+
+    @Override
+    public void deliveryComplete(IMqttToken token) {
+    }
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverURI) {
+    }
+
+    @Override
+    public void authPacketArrived(int reasonCode, MqttProperties properties) {
+    }
+}
