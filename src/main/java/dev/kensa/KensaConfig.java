@@ -88,6 +88,10 @@ public interface KensaConfig {
         long maxBytes();
     }
 
+    /** Images waiting to be inspected before new ones are refused (HTTP 503): the back-pressure bound. */
+    @WithDefault("64")
+    int queueCapacity();
+
     /** Recent results of every verdict kept in memory for the live feed and GET /api/v1/results. */
     @WithDefault("1000")
     int recentResults();

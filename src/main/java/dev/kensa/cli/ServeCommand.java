@@ -34,6 +34,7 @@ public class ServeCommand implements Callable<Integer> {
         int threads = config.threads().orElse(Runtime.getRuntime().availableProcessors());
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
+        dev.kensa.daemon.InspectionQueue queue = Arc.container().instance(dev.kensa.daemon.InspectionQueue.class).get();
         ModelService.Active active = models.activate(bundle, threads, config.batchSize());
         ResultPublisher publisher = null;
         MqttInspectSource inspectSource = null;
@@ -48,21 +49,15 @@ public class ServeCommand implements Callable<Integer> {
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
-            inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) -> {
-                ModelService.Active current = models.active();
-                var in = models.inspect(dev.kensa.pipeline.ImageInput.of(source, image, requestId));
-                return results.record(in, current.inspector(), image).json();
-            }).start();
+            inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
+                    queue.inspect(source, image, requestId).entry().json()).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
         }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {
-            hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) -> {
-                ModelService.Active current = models.active();
-                var in = models.inspect(file.toString(), bytes);
-                results.record(in, current.inspector(), bytes);
-                return in.result().verdict().name();
-            }, config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
+            hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) ->
+                    queue.inspect(file.toString(), bytes, null).entry().verdict(),
+                    config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
         Quarkus.waitForExit();

@@ -3,8 +3,6 @@ package dev.kensa.daemon;
 import dev.kensa.KensaException;
 import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.ModelBundle;
-import dev.kensa.pipeline.ImageInput;
-import dev.kensa.pipeline.Inspection;
 import dev.kensa.pipeline.Inspector;
 import dev.kensa.pipeline.SelfTest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +10,6 @@ import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The daemon's active model: a loaded bundle with its inspector, self-tested before it is used. The box is ready
@@ -59,21 +55,5 @@ public class ModelService {
 
     public Active active() {
         return active;
-    }
-
-    /** Inspects one image with the active model. */
-    public Inspection inspect(String source, byte[] image) {
-        return inspect(ImageInput.of(source, image));
-    }
-
-    /** Inspects one image with the active model. */
-    public Inspection inspect(ImageInput input) {
-        Active a = active;
-        if (a == null) {
-            throw new KensaException("no model is loaded");
-        }
-        List<Inspection> out = new ArrayList<>(1);
-        a.inspector().inspect(List.of(input), out::add);
-        return out.get(0);
     }
 }

@@ -2,7 +2,7 @@ package dev.kensa.http;
 
 import dev.kensa.KensaException;
 import dev.kensa.daemon.ModelService;
-import dev.kensa.daemon.ResultStore;
+import dev.kensa.daemon.InspectionQueue;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.verdict.Verdict;
 import jakarta.inject.Inject;
@@ -17,7 +17,8 @@ import jakarta.ws.rs.core.Response;
 /**
  * {@code POST /api/v1/inspect}: image bytes in, the result JSON out (DESIGN §7). The result is journalled before
  * the response is sent. An image that cannot be decoded gets an ERROR result (HTTP 422) and is journalled too, so
- * the line sees it; no model loaded is 503. The body size limit is {@code quarkus.http.limits.max-body-size}.
+ * the line sees it; no model loaded, or a full inspection queue, is 503. The body size limit is
+ * {@code quarkus.http.limits.max-body-size}.
  */
 @Path("/api/v1/inspect")
 public class InspectResource {
@@ -25,7 +26,7 @@ public class InspectResource {
     ModelService models;
 
     @Inject
-    ResultStore results;
+    InspectionQueue queue;
 
     @POST
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, "image/*"})
@@ -37,11 +38,15 @@ public class InspectResource {
         }
         Inspection in;
         try {
-            in = models.inspect(source != null && !source.isBlank() ? source : "http", body == null ? new byte[0] : body);
+            in = queue.inspect(source != null && !source.isBlank() ? source : "http", body == null ? new byte[0] : body, null)
+                    .inspection();
+        } catch (InspectionQueue.QueueFullException e) {
+            return Response.status(503).header("Retry-After", "1").entity(java.util.Map.of("error", e.getMessage())).build();
         } catch (KensaException e) {
             return Response.status(503).entity(java.util.Map.of("error", e.getMessage())).build();
+        } catch (Exception e) {
+            return Response.status(500).entity(java.util.Map.of("error", String.valueOf(e.getMessage()))).build();
         }
-        results.record(in, active.inspector(), body);
         int status = in.result().verdict() == Verdict.ERROR ? 422 : 200;
         return Response.status(status).entity(in.result()).build();
     }

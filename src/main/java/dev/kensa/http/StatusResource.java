@@ -29,6 +29,8 @@ public class StatusResource {
     DaemonState daemon;
     @Inject
     KensaConfig config;
+    @Inject
+    dev.kensa.daemon.InspectionQueue queue;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -55,6 +57,7 @@ public class StatusResource {
         } else {
             s.put("model", null);
         }
+        s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
         s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
         ResultJournal j = results.journal();
         s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));

@@ -155,6 +155,47 @@ class ServeIT {
     }
 
     @Test
+    void fullQueueRefusesWithRetryAfterAndEveryAcceptedImageIsJournalled() throws Exception {
+        Path journal = tmp.resolve("journal-queue");
+        byte[] img = image("good", 7);
+        List<Integer> codes = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (Daemon d = Daemon.start(tmp.resolve("run-queue"), bundle, journal, "-Dkensa.queue-capacity=2",
+                "-Dkensa.batch-size=2")) {
+            List<Thread> clients = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        HttpResponse<String> r = d.inspect(img);
+                        codes.add(r.statusCode());
+                        if (r.statusCode() == 200) {
+                            accepted.add(JSON.readTree(r.body()).get("id").asText());
+                        } else {
+                            assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+                        }
+                    } catch (Exception e) {
+                        codes.add(-1);
+                    }
+                });
+                clients.add(t);
+                t.start();
+            }
+            for (Thread t : clients) {
+                t.join(60_000);
+            }
+            assertEquals(16, codes.size());
+            assertTrue(codes.stream().allMatch(c -> c == 200 || c == 503), codes.toString());
+            assertTrue(codes.contains(503), "16 simultaneous requests overflow a queue of 2: " + codes);
+            assertTrue(codes.contains(200), codes.toString());
+        }
+        try (ResultJournal j = ResultJournal.open(journal)) {
+            Set<String> journalled = new HashSet<>();
+            j.read(1, 100).forEach(e -> journalled.add(e.id()));
+            assertEquals(new HashSet<>(accepted), journalled, "exactly the accepted images were journalled");
+        }
+    }
+
+    @Test
     void sigkillMidStreamLosesNoAnsweredResult() throws Exception {
         Path journal = tmp.resolve("journal-kill");
         List<String> answered = new ArrayList<>();
