@@ -51,17 +51,7 @@ public interface ImageInput {
     }
 
     static ImageInput of(String source, byte[] bytes) {
-        return new ImageInput() {
-            @Override
-            public String source() {
-                return source;
-            }
-
-            @Override
-            public byte[] read() {
-                return bytes;
-            }
-        };
+        return of(source, bytes, null);
     }
 
     /** Reads, turning an I/O failure into the unchecked form the pipeline reports per image. */

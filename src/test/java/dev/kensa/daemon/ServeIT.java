@@ -2,9 +2,6 @@ package dev.kensa.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kensa.TestData;
-import dev.kensa.fit.BundleFitter;
-import dev.kensa.fit.FitOptions;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.ResultJournal;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,17 +28,11 @@ class ServeIT {
 
     @BeforeAll
     static void fit() throws Exception {
-        Path train = Files.createDirectories(tmp.resolve("train"));
-        try (var s = Files.list(TestData.bottleTrain())) {
-            for (Path p : s.sorted().limit(12).toList()) {
-                Files.copy(p, train.resolve(p.getFileName()));
-            }
-        }
-        bundle = BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle")), false).bundle().dir();
+        bundle = TinyBundle.fit(tmp);
     }
 
     static byte[] image(String type, int i) throws Exception {
-        return Files.readAllBytes(TestData.bottle().resolve("test").resolve(type).resolve(String.format("%03d.png", i)));
+        return TinyBundle.image(type, i);
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.kensa.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.TestData;
-import dev.kensa.fit.BundleFitter;
-import dev.kensa.fit.FitOptions;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,13 +40,7 @@ class StatusPageIT {
     @BeforeAll
     static void fit() throws Exception {
         requireChromium();
-        Path train = Files.createDirectories(tmp.resolve("train"));
-        try (var s = Files.list(TestData.bottleTrain())) {
-            for (Path p : s.sorted().limit(12).toList()) {
-                Files.copy(p, train.resolve(p.getFileName()));
-            }
-        }
-        bundle = BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle")), false).bundle().dir();
+        bundle = TinyBundle.fit(tmp);
     }
 
     static void requireChromium() {

@@ -1,0 +1,28 @@
+package dev.kensa.daemon;
+
+import dev.kensa.TestData;
+import dev.kensa.fit.BundleFitter;
+import dev.kensa.fit.FitOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A real bundle fitted on the first 12 bottle training images: quick enough for every daemon test. */
+final class TinyBundle {
+    private TinyBundle() {
+    }
+
+    static Path fit(Path tmp) throws Exception {
+        Path train = Files.createDirectories(tmp.resolve("train"));
+        try (var s = Files.list(TestData.bottleTrain())) {
+            for (Path p : s.sorted().limit(12).toList()) {
+                Files.copy(p, train.resolve(p.getFileName()));
+            }
+        }
+        return BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle")), false).bundle().dir();
+    }
+
+    static byte[] image(String type, int i) throws Exception {
+        return Files.readAllBytes(TestData.bottle().resolve("test").resolve(type).resolve(String.format("%03d.png", i)));
+    }
+}
