@@ -45,6 +45,18 @@ public interface KensaConfig {
         /** QoS of heatmap messages: 0 (may be dropped) or 1. */
         @WithDefault("1")
         int heatmapQos();
+
+        /** Without a url: start the embedded broker on loopback (false: no MQTT at all). */
+        @WithDefault("true")
+        boolean embedded();
+
+        /** Loopback port of the embedded broker. */
+        @WithDefault("1883")
+        int embeddedPort();
+
+        /** Data folder of the embedded broker (sessions, retained messages). */
+        @WithDefault("data/broker")
+        java.nio.file.Path embeddedDir();
     }
 
     interface HotFolderConfig {

@@ -7,6 +7,7 @@ import dev.kensa.daemon.ResultStore;
 import dev.kensa.source.HotFolder;
 import dev.kensa.source.MqttInspectSource;
 import dev.kensa.Version;
+import dev.kensa.publish.EmbeddedBroker;
 import dev.kensa.publish.MqttSettings;
 import dev.kensa.publish.ResultPublisher;
 
@@ -35,11 +36,18 @@ public class ServeCommand implements Callable<Integer> {
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
         dev.kensa.daemon.InspectionQueue queue = Arc.container().instance(dev.kensa.daemon.InspectionQueue.class).get();
+        // the embedded broker comes up before the model, so a ready daemon already has its broker
+        EmbeddedBroker broker = null;
+        java.util.Optional<String> url = config.mqtt().url();
+        if (url.isEmpty() && config.mqtt().embedded()) {
+            broker = EmbeddedBroker.start(config.mqtt().embeddedPort(), config.mqtt().embeddedDir());
+            url = java.util.Optional.of(broker.uri());
+        }
         ModelService.Active active = models.activate(bundle, threads, config.batchSize());
         ResultPublisher publisher = null;
         MqttInspectSource inspectSource = null;
-        if (config.mqtt().url().isPresent()) {
-            MqttSettings mqtt = MqttSettings.of(config.mqtt().url().get(), config.deviceId())
+        if (url.isPresent()) {
+            MqttSettings mqtt = MqttSettings.of(url.get(), config.deviceId())
                     .withHeatmapQos(config.mqtt().heatmapQos());
             if (config.mqtt().username().isPresent()) {
                 mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
@@ -69,6 +77,9 @@ public class ServeCommand implements Callable<Integer> {
         }
         if (publisher != null) {
             publisher.close();
+        }
+        if (broker != null) {
+            broker.close();
         }
         return 0;
     }

@@ -66,7 +66,8 @@ public class StatusResource {
         Map<String, Object> mqtt = new LinkedHashMap<>();
         mqtt.put("configured", p != null);
         mqtt.put("connected", p != null && p.isConnected());
-        mqtt.put("url", config.mqtt().url().orElse(null));
+        mqtt.put("url", p != null ? p.serverUri() : null);
+        mqtt.put("embedded", p != null && config.mqtt().url().isEmpty());
         var in = daemon.inspectSource();
         mqtt.put("inspectSubscribed", in != null && in.isSubscribed());
         mqtt.put("inspectHandled", in == null ? 0 : in.handled());

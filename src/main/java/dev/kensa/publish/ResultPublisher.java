@@ -101,6 +101,11 @@ public final class ResultPublisher implements AutoCloseable {
         thread.start();
     }
 
+    /** The broker this publisher sends to. */
+    public String serverUri() {
+        return settings.serverUri();
+    }
+
     public boolean isConnected() {
         return client.isConnected();
     }

@@ -34,7 +34,9 @@ final class Daemon implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
-                "-Dkensa.journal.dir=" + journal, "-Dkensa.model.dir=" + bundle));
+                "-Dkensa.journal.dir=" + journal, "-Dkensa.model.dir=" + bundle,
+                // no embedded broker on the fixed port 1883 unless a test asks for one (later -D wins)
+                "-Dkensa.mqtt.embedded=false"));
         cmd.addAll(List.of(extraProps));
         cmd.addAll(List.of("-jar", Path.of(runner).toAbsolutePath().toString(), "serve"));
         Files.createDirectories(workDir);

@@ -127,4 +127,23 @@ class ServeMqttIT {
             assertEquals(2, JSON.readTree(d.get("/api/v1/status").body()).get("mqtt").get("inspectHandled").asInt());
         }
     }
+
+    @Test
+    void withoutABrokerConfiguredTheDaemonStartsItsEmbeddedOneOnLoopback() throws Exception {
+        int port = Daemon.freePort();
+        try (Daemon d = Daemon.start(tmp.resolve("run-embedded"), bundle, tmp.resolve("journal-embedded"),
+                "-Dkensa.mqtt.embedded=true", "-Dkensa.mqtt.embedded-port=" + port, "-Dkensa.device-id=" + DEVICE);
+             MqttSubscriber sub = MqttSubscriber.connect("tcp://127.0.0.1:" + port, "laptop", false, PREFIX + "#", PREFIX, WAIT_MS)) {
+            JsonNode mqtt = JSON.readTree(d.get("/api/v1/status").body()).get("mqtt");
+            assertTrue(mqtt.get("embedded").asBoolean(), mqtt.toString());
+            // retained status reaches a subscriber that connected after the daemon
+            assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
+            HttpResponse<String> r = d.inspect(image("broken_large", 3));
+            String id = JSON.readTree(r.body()).get("id").asText();
+            MqttMessage result = sub.next("result");
+            assertEquals(id, MqttSubscriber.userProperty(result, "id"));
+            assertArrayEquals(id.getBytes(StandardCharsets.UTF_8), sub.next("heatmap").getProperties().getCorrelationData());
+        }
+        // only loopback: the broker's port is not open on other interfaces (bound to 127.0.0.1)
+    }
 }

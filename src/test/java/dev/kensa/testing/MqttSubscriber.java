@@ -42,7 +42,12 @@ public final class MqttSubscriber implements AutoCloseable, MqttCallback {
 
     public static MqttSubscriber connect(Mosquitto broker, String clientId, boolean persistentSession, String filter,
                                          String prefix, long waitMs) throws MqttException {
-        MqttSubscriber s = new MqttSubscriber(broker.uri(), clientId, persistentSession, prefix, waitMs);
+        return connect(broker.uri(), clientId, persistentSession, filter, prefix, waitMs);
+    }
+
+    public static MqttSubscriber connect(String uri, String clientId, boolean persistentSession, String filter,
+                                         String prefix, long waitMs) throws MqttException {
+        MqttSubscriber s = new MqttSubscriber(uri, clientId, persistentSession, prefix, waitMs);
         s.client.connect(s.options);
         s.client.subscribe(filter, 1).waitForCompletion(5_000);
         return s;
