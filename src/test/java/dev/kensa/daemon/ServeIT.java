@@ -151,12 +151,16 @@ class ServeIT {
         byte[] img = image("good", 7);
         List<Integer> codes = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (Daemon d = Daemon.start(tmp.resolve("run-queue"), bundle, journal, "-Dkensa.queue-capacity=2",
-                "-Dkensa.batch-size=2")) {
+        int n = 24;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+        try (Daemon d = Daemon.start(tmp.resolve("run-queue"), bundle, journal, "-Dkensa.queue-capacity=1",
+                "-Dkensa.batch-size=1")) {
+            d.inspect(img); // warm the connection pool and the JIT so the burst below is truly simultaneous
             List<Thread> clients = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < n; i++) {
                 Thread t = new Thread(() -> {
                     try {
+                        together.await(10, java.util.concurrent.TimeUnit.SECONDS); // all send at once
                         HttpResponse<String> r = d.inspect(img);
                         codes.add(r.statusCode());
                         if (r.statusCode() == 200) {
@@ -174,14 +178,15 @@ class ServeIT {
             for (Thread t : clients) {
                 t.join(60_000);
             }
-            assertEquals(16, codes.size());
+            assertEquals(n, codes.size());
             assertTrue(codes.stream().allMatch(c -> c == 200 || c == 503), codes.toString());
-            assertTrue(codes.contains(503), "16 simultaneous requests overflow a queue of 2: " + codes);
+            assertTrue(codes.contains(503), n + " simultaneous requests overflow a queue of 1: " + codes);
             assertTrue(codes.contains(200), codes.toString());
         }
         try (ResultJournal j = ResultJournal.open(journal)) {
             Set<String> journalled = new HashSet<>();
             j.read(1, 100).forEach(e -> journalled.add(e.id()));
+            journalled.remove(j.read(1, 1).get(0).id()); // the warm-up request
             assertEquals(new HashSet<>(accepted), journalled, "exactly the accepted images were journalled");
         }
     }
