@@ -41,6 +41,7 @@ public class ServeCommand implements Callable<Integer> {
         java.util.Optional<String> url = config.mqtt().url();
         if (url.isEmpty() && config.mqtt().embedded()) {
             broker = EmbeddedBroker.start(config.mqtt().embeddedPort(), config.mqtt().embeddedDir());
+            Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().broker(broker);
             url = java.util.Optional.of(broker.uri());
         }
         ModelService.Active active = models.activate(bundle, threads, config.batchSize());
@@ -68,19 +69,7 @@ public class ServeCommand implements Callable<Integer> {
                     config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
-        Quarkus.waitForExit();
-        if (hot != null) {
-            hot.close();
-        }
-        if (inspectSource != null) {
-            inspectSource.close();
-        }
-        if (publisher != null) {
-            publisher.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown
         return 0;
     }
 

@@ -121,7 +121,8 @@ public class ResultStore {
         }
     }
 
-    void onStop(@Observes ShutdownEvent e) {
+    /** After {@link DaemonState} stopped the sources and the publisher (priority 1000). */
+    void onStop(@Observes @jakarta.annotation.Priority(2000) ShutdownEvent e) {
         if (journal != null) {
             journal.close();
         }
