@@ -46,6 +46,10 @@ public interface KensaConfig {
         @WithDefault("1")
         int heatmapQos();
 
+        /** Accept images on {@code <prefix>inspect} (the MQTT image source). */
+        @WithDefault("true")
+        boolean inspect();
+
         /** Without a url: start the embedded broker on loopback (false: no MQTT at all). */
         @WithDefault("true")
         boolean embedded();
@@ -82,6 +86,10 @@ public interface KensaConfig {
         /** Where results are journalled before they are published. */
         @WithDefault("data/journal")
         java.nio.file.Path dir();
+
+        /** Below this much free space on the journal's disk the box reports not ready. */
+        @WithDefault("104857600")
+        long minFreeBytes();
     }
 
     Ng ng();

@@ -58,9 +58,11 @@ public class ServeCommand implements Callable<Integer> {
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
-            inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
-                    queue.inspect(source, image, requestId).entry().json()).start();
-            Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
+            if (config.mqtt().inspect()) {
+                inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
+                        queue.inspect(source, image, requestId).entry().json()).start();
+                Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
+            }
         }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {

@@ -26,6 +26,11 @@ final class Daemon implements AutoCloseable {
     }
 
     static Daemon start(Path workDir, Path bundle, Path journal, String... extraProps) throws Exception {
+        return start("/q/health/ready", workDir, bundle, journal, extraProps);
+    }
+
+    /** @param awaitPath health endpoint that must answer 200 before this returns (ready, or live) */
+    static Daemon start(String awaitPath, Path workDir, Path bundle, Path journal, String... extraProps) throws Exception {
         String runner = System.getProperty("kensa.runner", "target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(Path.of(runner))) {
             throw new IllegalStateException("packaged daemon not found: " + runner + " (run mvn verify)");
@@ -44,18 +49,18 @@ final class Daemon implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         Daemon d = new Daemon(port, p, log);
-        d.awaitReady(Duration.ofSeconds(60));
+        d.await(awaitPath, Duration.ofSeconds(60));
         return d;
     }
 
-    void awaitReady(Duration timeout) throws Exception {
+    void await(String path, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + Files.readString(log));
             }
             try {
-                if (get("/q/health/ready").statusCode() == 200) {
+                if (get(path).statusCode() == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -63,7 +68,7 @@ final class Daemon implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("daemon not ready in " + timeout + ":\n" + Files.readString(log));
+        throw new IllegalStateException("daemon: " + path + " not 200 in " + timeout + ":\n" + Files.readString(log));
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -42,6 +42,8 @@ class ServeIT {
         try (Daemon d = Daemon.start(tmp.resolve("run1"), bundle, journal)) {
             JsonNode ready = JSON.readTree(d.get("/q/health/ready").body());
             assertEquals("UP", ready.get("status").asText());
+            String checks = ready.get("checks").toString();
+            assertTrue(checks.contains("\"model\"") && checks.contains("\"disk\"") && checks.contains("freeBytes"), checks);
 
             HttpResponse<String> ng = d.inspect(image("broken_large", 0));
             assertEquals(200, ng.statusCode(), ng.body());
@@ -142,6 +144,25 @@ class ServeIT {
                 }
             }
             assertEquals(Set.of("good.png=OK", "broken.png=NG", "corrupt.png=ERROR"), verdicts);
+        }
+    }
+
+    @Test
+    void notReadyWhenTheJournalDiskIsBelowItsMinimum() throws Exception {
+        Path work = tmp.resolve("run-disk");
+        try (Daemon full = Daemon.start("/q/health/live", work, bundle, work.resolve("journal"),
+                "-Dkensa.journal.min-free-bytes=" + Long.MAX_VALUE)) {
+            HttpResponse<String> r = full.get("/q/health/ready");
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (!r.body().contains("sha256") && System.currentTimeMillis() < deadline) { // until the model is up
+                Thread.sleep(200);
+                r = full.get("/q/health/ready");
+            }
+            assertEquals(503, r.statusCode(), r.body());
+            JsonNode checks = JSON.readTree(r.body()).get("checks");
+            for (JsonNode c : checks) {
+                assertEquals(c.get("name").asText().equals("disk") ? "DOWN" : "UP", c.get("status").asText(), c.toString());
+            }
         }
     }
 

@@ -44,10 +44,12 @@ class ServeMqttIT {
 
     @Test
     void publishesStatusResultHeatmapAndModelEventThenSurvivesABrokerOutage() throws Exception {
+        Path hot = Files.createDirectories(tmp.resolve("hot"));
         try (Mosquitto broker = Mosquitto.launch(true);
              MqttSubscriber sub = MqttSubscriber.connect(broker, "line-plc", true, PREFIX + "#", PREFIX, WAIT_MS);
              Daemon d = Daemon.start(tmp.resolve("run"), bundle, tmp.resolve("journal"),
-                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE)) {
+                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE,
+                     "-Dkensa.hot-folder.dir=" + hot, "-Dkensa.hot-folder.settle-millis=300")) {
             JsonNode status = JSON.readTree(sub.next("status").getPayload());
             assertEquals("online", status.get("state").asText());
             assertEquals(DEVICE, status.get("deviceId").asText());
@@ -66,6 +68,14 @@ class ServeMqttIT {
             assertArrayEquals(id.getBytes(StandardCharsets.UTF_8), heatmap.getProperties().getCorrelationData());
             assertEquals((byte) 0xFF, heatmap.getPayload()[0]);
 
+            // the hot folder source reaches the line the same way
+            Files.write(hot.resolve("cam-7.png.part"), image("broken_small", 5));
+            Files.move(hot.resolve("cam-7.png.part"), hot.resolve("cam-7.png"));
+            JsonNode fromHot = JSON.readTree(sub.next("result").getPayload());
+            assertEquals(hot.resolve("cam-7.png").toString(), fromHot.get("source").asText());
+            assertTrue(sub.next("heatmap").getPayload().length > 1000);
+            assertEquals("UP", JSON.readTree(d.get("/q/health/well").body()).get("status").asText());
+
             // outage: the line keeps inspecting; results wait in the journal
             broker.stop();
             List<String> ids = new ArrayList<>();
@@ -73,6 +83,10 @@ class ServeMqttIT {
                 HttpResponse<String> x = d.inspect(image(i % 3 == 0 ? "broken_small" : "good", i % 19));
                 ids.add(JSON.readTree(x.body()).get("id").asText());
             }
+            HttpResponse<String> well = d.get("/q/health/well");
+            assertEquals(503, well.statusCode(), "broker DOWN shows in wellness: " + well.body());
+            assertTrue(well.body().contains("\"backlog\""), well.body());
+            assertEquals(200, d.get("/q/health/ready").statusCode(), "still ready: results queue on disk");
             broker.start();
             assertTrue(sub.reconnect(), "the subscriber's persistent session survived the broker restart");
             List<String> arrived = new ArrayList<>();

@@ -1,0 +1,33 @@
+package dev.kensa.http;
+
+import dev.kensa.daemon.DaemonState;
+import dev.kensa.daemon.ResultStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+
+/**
+ * The MQTT broker connection, under {@code /q/health} and {@code /q/health/well}: DOWN while a configured broker is
+ * unreachable, with the journal backlog waiting for it. Not a readiness check, because the box keeps inspecting
+ * and journalling through an outage and catches up afterwards.
+ */
+@io.smallrye.health.api.Wellness
+@ApplicationScoped
+public class BrokerWellness implements HealthCheck {
+    @Inject
+    DaemonState daemon;
+    @Inject
+    ResultStore results;
+
+    @Override
+    public HealthCheckResponse call() {
+        var p = daemon.publisher();
+        if (p == null) {
+            return HealthCheckResponse.named("broker").up().withData("configured", false).build();
+        }
+        return HealthCheckResponse.named("broker").status(p.isConnected())
+                .withData("url", p.serverUri())
+                .withData("backlog", results.journal().backlog()).build();
+    }
+}
