@@ -80,6 +80,9 @@ public interface KensaConfig {
     interface Model {
         /** The bundle {@code kensa serve} loads at start (directory or .zip). */
         java.util.Optional<java.nio.file.Path> dir();
+
+        /** Ed25519 public key (PEM); when set, unsigned or badly signed bundles are refused. */
+        java.util.Optional<java.nio.file.Path> publicKey();
     }
 
     interface Journal {

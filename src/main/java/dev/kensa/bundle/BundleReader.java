@@ -66,12 +66,24 @@ public final class BundleReader {
 
     /** Reads and verifies the bundle in directory {@code dirOrZip}, or in the .zip file {@code dirOrZip}. */
     public static ModelBundle read(Path dirOrZip) {
-        return read(dirOrZip, ZipLimits.DEFAULT);
+        return read(dirOrZip, ZipLimits.DEFAULT, null);
+    }
+
+    /**
+     * Reads and verifies a bundle whose {@code manifest.sig} must be a valid Ed25519 signature by {@code publicKey}
+     * (null: signatures are not required; a box configured with a key refuses unsigned and badly signed bundles).
+     */
+    public static ModelBundle read(Path dirOrZip, java.security.PublicKey publicKey) {
+        return read(dirOrZip, ZipLimits.DEFAULT, publicKey);
     }
 
     static ModelBundle read(Path dirOrZip, ZipLimits limits) {
+        return read(dirOrZip, limits, null);
+    }
+
+    static ModelBundle read(Path dirOrZip, ZipLimits limits, java.security.PublicKey publicKey) {
         if (Files.isDirectory(dirOrZip)) {
-            return readDir(dirOrZip, dirOrZip);
+            return readDir(dirOrZip, dirOrZip, publicKey);
         }
         if (!Files.isRegularFile(dirOrZip)) {
             throw new BundleException("bundle " + dirOrZip + ": no such directory or zip file");
@@ -84,7 +96,7 @@ public final class BundleReader {
         }
         try {
             unzip(dirOrZip, tmp, limits);
-            ModelBundle bundle = readDir(dirOrZip, tmp);
+            ModelBundle bundle = readDir(dirOrZip, tmp, publicKey);
             TempDirs.deleteAtExit(tmp);
             return bundle;
         } catch (RuntimeException e) {
@@ -133,9 +145,13 @@ public final class BundleReader {
 
     // ---------------------------------------------------------------- bundle directory
 
-    private static ModelBundle readDir(Path source, Path dir) {
+    private static ModelBundle readDir(Path source, Path dir, java.security.PublicKey publicKey) {
         String where = "bundle " + source;
         byte[] manifestBytes = readManifestBytes(dir, where);
+        if (publicKey != null) {
+            // the signature first: nothing of an unsigned or forged bundle is interpreted
+            BundleSignature.verify(dir, manifestBytes, publicKey, where);
+        }
         String identity = sha256Hex(manifestBytes);
         Manifest manifest = parse(manifestBytes, Manifest.class, where, MANIFEST);
         checkManifest(manifest, where);

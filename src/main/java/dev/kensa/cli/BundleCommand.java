@@ -3,6 +3,7 @@ package dev.kensa.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kensa.bundle.BundleReader;
+import dev.kensa.bundle.BundleSignature;
 import dev.kensa.bundle.ModelBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundle tools.",
-        subcommands = {BundleCommand.Info.class, BundleCommand.Verify.class})
+        subcommands = {BundleCommand.Info.class, BundleCommand.Verify.class, BundleCommand.Sign.class, BundleCommand.Keygen.class})
 public class BundleCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -51,12 +52,70 @@ public class BundleCommand implements Runnable {
         @Parameters(index = "0", description = "bundle directory or .zip")
         java.nio.file.Path bundle;
 
+        @picocli.CommandLine.Option(names = "--public-key", description = "require a valid Ed25519 signature by this key (PEM)")
+        java.nio.file.Path publicKey;
+
         @Override
         public Integer call() {
-            ModelBundle b = BundleReader.read(bundle);
+            ModelBundle b = BundleReader.read(bundle, publicKey == null ? null : BundleSignature.readPublic(publicKey));
+            if (publicKey != null) {
+                spec.commandLine().getOut().println("signature ok (" + publicKey + ")");
+            }
             dev.kensa.pipeline.SelfTest.Result r = dev.kensa.pipeline.SelfTest.run(b, Runtime.getRuntime().availableProcessors());
             spec.commandLine().getOut().println(r.summary());
             return r.passed() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = "Sign a bundle directory: writes manifest.sig, an Ed25519 signature of manifest.json.")
+    public static class Sign implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", description = "bundle directory (zip it afterwards for upload)")
+        java.nio.file.Path bundle;
+
+        @picocli.CommandLine.Option(names = "--key", required = true, description = "Ed25519 private key (PEM, PKCS#8)")
+        java.nio.file.Path key;
+
+        @picocli.CommandLine.Option(names = "--zip", description = "also write this zip of the signed bundle")
+        java.nio.file.Path zip;
+
+        @Override
+        public Integer call() {
+            BundleReader.read(bundle); // never sign a bundle that does not verify
+            BundleSignature.sign(bundle, BundleSignature.readPrivate(key));
+            if (zip != null) {
+                dev.kensa.bundle.BundleWriter.zip(bundle, zip);
+            }
+            spec.commandLine().getOut().println("signed " + bundle.resolve(BundleSignature.FILE));
+            return 0;
+        }
+    }
+
+    @Command(name = "keygen", mixinStandardHelpOptions = true,
+            description = "Make an Ed25519 key pair for signing bundles: PREFIX.key (private, mode 600) and PREFIX.pub.")
+    public static class Keygen implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", description = "file name prefix")
+        String prefix;
+
+        @Override
+        public Integer call() throws Exception {
+            java.nio.file.Path priv = java.nio.file.Path.of(prefix + ".key");
+            java.nio.file.Path pub = java.nio.file.Path.of(prefix + ".pub");
+            if (java.nio.file.Files.exists(priv) || java.nio.file.Files.exists(pub)) {
+                throw new dev.kensa.KensaException(priv + " or " + pub + " already exists");
+            }
+            java.security.KeyPair kp = BundleSignature.generate();
+            BundleSignature.writePrivate(priv, kp.getPrivate());
+            BundleSignature.writePublic(pub, kp.getPublic());
+            spec.commandLine().getOut().println("private key " + priv + " (keep it off the boxes), public key " + pub
+                    + " (set kensa.model.public-key to it on the boxes)");
+            return 0;
         }
     }
 }

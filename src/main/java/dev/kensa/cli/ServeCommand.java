@@ -44,7 +44,8 @@ public class ServeCommand implements Callable<Integer> {
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().broker(broker);
             url = java.util.Optional.of(broker.uri());
         }
-        ModelService.Active active = models.activate(bundle, threads, config.batchSize());
+        java.security.PublicKey publicKey = config.model().publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);
+        ModelService.Active active = models.activate(bundle, publicKey, threads, config.batchSize());
         ResultPublisher publisher = null;
         MqttInspectSource inspectSource = null;
         if (url.isPresent()) {

@@ -27,9 +27,9 @@ public class ModelService {
     private volatile Active active;
 
     /** Loads, warms up and self-tests a bundle, then makes it active; on any failure nothing changes. */
-    public synchronized Active activate(Path bundleDir, int threads, int batchSize) {
+    public synchronized Active activate(Path bundleDir, java.security.PublicKey publicKey, int threads, int batchSize) {
         long t0 = System.nanoTime();
-        ModelBundle bundle = BundleReader.read(bundleDir);
+        ModelBundle bundle = BundleReader.read(bundleDir, publicKey);
         Inspector inspector = Inspector.open(bundle, threads, batchSize);
         SelfTest.Result check;
         try {

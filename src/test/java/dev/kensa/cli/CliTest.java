@@ -148,6 +148,21 @@ class CliTest {
     }
 
     @Test
+    void keygenSignAndVerifyWithPublicKey() throws Exception {
+        Path signed = tmp.resolve("signed");
+        copyTree(bundle, signed);
+        String prefix = tmp.resolve("line-7").toString();
+        assertEquals(0, kensa("bundle", "keygen", prefix).exit());
+        assertOneLineError(kensa("bundle", "verify", signed.toString(), "--public-key", prefix + ".pub"), "unsigned bundle refused");
+        Run sign = kensa("bundle", "sign", signed.toString(), "--key", prefix + ".key", "--zip", tmp.resolve("signed.zip").toString());
+        assertEquals(0, sign.exit(), sign.err());
+        Run ok = kensa("bundle", "verify", tmp.resolve("signed.zip").toString(), "--public-key", prefix + ".pub");
+        assertEquals(0, ok.exit(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("signature ok") && ok.out().contains("self-test passed"), ok.out());
+        assertOneLineError(kensa("bundle", "keygen", prefix), "already exists");
+    }
+
+    @Test
     void evalOnAFolderThatIsNotADatasetIsAClearError() throws Exception {
         assertOneLineError(kensa("eval", tmp.toString(), "--backbone", TestData.backbone().toString()), "train/good");
     }

@@ -167,6 +167,16 @@ class ServeIT {
     }
 
     @Test
+    void aBoxWithAPublicKeyRefusesToServeAnUnsignedBundle() throws Exception {
+        Path key = tmp.resolve("box.pub");
+        dev.kensa.bundle.BundleSignature.writePublic(key, dev.kensa.bundle.BundleSignature.generate().getPublic());
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Daemon.start("/q/health/ready", tmp.resolve("run-unsigned"), bundle, tmp.resolve("journal-unsigned"),
+                        "-Dkensa.model.public-key=" + key).close());
+        assertTrue(e.getMessage().contains("unsigned bundle refused"), e.getMessage());
+    }
+
+    @Test
     void fullQueueRefusesWithRetryAfterAndEveryAcceptedImageIsJournalled() throws Exception {
         Path journal = tmp.resolve("journal-queue");
         byte[] img = image("good", 7);
