@@ -158,9 +158,10 @@ public final class ResultPublisher implements AutoCloseable {
                 }
                 for (JournalEntry e : batch) {
                     send(e);
+                    // count before the cursor moves, so whoever sees the backlog drop also sees the count
+                    sent.incrementAndGet();
                     journal.markPublished(e.seq());
                     next = e.seq() + 1;
-                    sent.incrementAndGet();
                 }
                 backoff = BACKOFF_MIN_MS;
                 if (failing) {
