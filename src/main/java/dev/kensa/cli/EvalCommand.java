@@ -29,6 +29,9 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "write the report as JSON to this file")
     Path jsonFile;
 
+    @Option(names = "--html", description = "write an HTML report: figures, ROC curve, score histograms, heatmaps of misses and false rejects")
+    Path html;
+
     @Option(names = "--bundle", description = "keep the fitted bundle in this directory (default: a temporary one, removed)")
     Path bundle;
 
@@ -43,7 +46,11 @@ public class EvalCommand implements Callable<Integer> {
         Path out = bundle != null ? bundle : Files.createTempDirectory("kensa-eval-").resolve("bundle");
         EvalReport r;
         try {
-            r = Evaluator.evaluate(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
+            Evaluator.Evaluation e = Evaluator.evaluateFull(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
+            r = e.report();
+            if (html != null) {
+                dev.kensa.eval.HtmlReport.write(html, e);
+            }
         } finally {
             if (bundle == null) {
                 deleteTree(out.getParent());

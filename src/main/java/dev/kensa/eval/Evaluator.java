@@ -38,7 +38,22 @@ public final class Evaluator {
     private Evaluator() {
     }
 
+    /**
+     * An evaluation with what the HTML report needs besides the figures.
+     *
+     * @param heatmaps heatmap JPEG per test image (null entries when the set is too large to keep them all)
+     */
+    public record Evaluation(EvalReport report, List<Path> images, double[] scores, boolean[] anomalous, byte[][] heatmaps) {
+    }
+
+    /** Test sets up to this size keep every heatmap for the report (about 15 KB each). */
+    static final int MAX_KEPT_HEATMAPS = 2000;
+
     public static EvalReport evaluate(Path dataset, FitOptions fitOptions, boolean progress) {
+        return evaluateFull(dataset, fitOptions, progress).report();
+    }
+
+    public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, boolean progress) {
         DevSet test = DevSet.of(dataset.resolve("test"));
         BundleFitter.FitReport fit = BundleFitter.fit(fitOptions, progress);
         ModelBundle bundle = fit.bundle();
@@ -65,6 +80,8 @@ public final class Evaluator {
         double[] scores = new double[images.size()];
         float[][] maps = new float[images.size()][];
         double[][] timings = new double[5][images.size()];
+        byte[][] heatmaps = new byte[images.size()][];
+        boolean keepHeatmaps = images.size() <= MAX_KEPT_HEATMAPS;
         int[] errors = {0};
         String backend;
         Progress bar = progress ? new Progress("inspect", images.size()) : Progress.silent(images.size());
@@ -78,6 +95,9 @@ public final class Evaluator {
                 }
                 scores[i] = in.result().score();
                 maps[i] = in.map().values();
+                if (keepHeatmaps) {
+                    heatmaps[i] = inspector.heatmapJpeg(in);
+                }
                 var t = in.result().timingsMs();
                 timings[0][i] = t.decode();
                 timings[1][i] = t.backbone();
@@ -118,10 +138,11 @@ public final class Evaluator {
         for (int s = 0; s < names.length; s++) {
             t.put(names[s], round(mean(timings[s])));
         }
-        return new EvalReport(imageAuroc, pixelAuroc, aupro, f1, round(fit.fitSeconds()), images.size(), t,
+        EvalReport report = new EvalReport(imageAuroc, pixelAuroc, aupro, f1, round(fit.fitSeconds()), images.size(), t,
                 dataset.toString(), fit.images(), round(fit.calibrationSeconds()), threshold, fit.thresholdSource(),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(goodScores, threshold),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors[0], backend, pixelNote);
+        return new Evaluation(report, List.copyOf(images), scores, anomalous, heatmaps);
     }
 
     private static Path maskOfTest(Path dataset, Path image) {

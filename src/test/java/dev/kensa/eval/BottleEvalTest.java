@@ -18,10 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BottleEvalTest {
 
     @Test
-    void bottleReachesPadimAccuracyWithinOneGigabyteOfHeap(@TempDir Path tmp) {
+    void bottleReachesPadimAccuracyWithinOneGigabyteOfHeap(@TempDir Path tmp) throws Exception {
         assertTrue(Runtime.getRuntime().maxMemory() <= 1100L * 1024 * 1024, "run with -Xmx1g to check the bound");
         FitOptions o = FitOptions.defaults(TestData.bottleTrain(), TestData.backbone(), tmp.resolve("bundle"));
-        EvalReport r = Evaluator.evaluate(TestData.bottle(), o, false);
+        Evaluator.Evaluation e = Evaluator.evaluateFull(TestData.bottle(), o, false);
+        EvalReport r = e.report();
         assertEquals(83, r.images());
         assertEquals(209, r.trainImages());
         assertTrue(r.imageAuroc() >= 0.99, "image AUROC " + r.imageAuroc());
@@ -33,5 +34,16 @@ class BottleEvalTest {
         // the calibrated threshold (1 % out-of-fold FPR) is sensible on unseen parts
         assertTrue(r.thresholdFpr() <= 0.1, "test FPR " + r.thresholdFpr());
         assertTrue(r.thresholdTpr() >= 0.85, "test TPR " + r.thresholdTpr());
+
+        // the HTML report: self-contained, with the figures, both charts and heatmaps of the misses
+        Path html = tmp.resolve("report.html");
+        HtmlReport.write(html, e);
+        String page = java.nio.file.Files.readString(html);
+        assertTrue(page.contains(String.format(java.util.Locale.ROOT, "%.4f", r.imageAuroc())), "AUROC in the report");
+        assertTrue(page.contains("aria-label='ROC curve'") && page.contains("aria-label='score histogram'"));
+        int missed = (int) Math.round((1 - r.thresholdTpr()) * (r.images() - 20));
+        assertTrue(page.contains("Missed defects (score at or below the threshold) &mdash; " + missed), "missed count " + missed);
+        assertTrue(page.contains("data:image/jpeg;base64,"), "heatmaps inline");
+        assertTrue(!page.contains("http://") && !page.contains("https://"), "no external resources");
     }
 }
