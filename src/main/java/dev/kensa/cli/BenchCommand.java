@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kensa.KensaException;
 import dev.kensa.bench.Bench;
 import dev.kensa.bundle.BundleReader;
-import dev.kensa.util.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,11 +19,8 @@ public class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", description = "image files or folders")
-    List<Path> files;
-
-    @Option(names = {"-m", "--model"}, required = true, description = "bundle directory or .zip")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ImagesAndModel target;
 
     @Option(names = "--count", defaultValue = "96", description = "images per measurement (cycled if fewer given)")
     int count;
@@ -44,13 +39,13 @@ public class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Path> images = ImageFiles.expand(files);
+        List<Path> images = target.images();
         int max = Arrays.stream(batches).max().orElse(1);
         if (count < 2 * max) {
             throw new KensaException("--count must be at least twice the largest batch (" + 2 * max + ")");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Bench.Report r = Bench.run(BundleReader.read(model), images, count, batches, t, soak, true);
+        Bench.Report r = Bench.run(BundleReader.read(target.model), images, count, batches, t, soak, true);
         spec.commandLine().getOut().print(Bench.table(r));
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);

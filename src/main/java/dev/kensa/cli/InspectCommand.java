@@ -5,10 +5,8 @@ import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspector;
-import dev.kensa.util.ImageFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,11 +21,8 @@ public class InspectCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", description = "image files or folders")
-    List<Path> files;
-
-    @Option(names = {"-m", "--model"}, required = true, description = "bundle directory or .zip")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ImagesAndModel target;
 
     @Option(names = "--heatmaps", defaultValue = "heatmaps", description = "folder for heatmap JPEGs (default ${DEFAULT-VALUE}); 'none' to skip")
     String heatmaps;
@@ -40,8 +35,8 @@ public class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<Path> images = ImageFiles.expand(files);
-        ModelBundle bundle = BundleReader.read(model);
+        List<Path> images = target.images();
+        ModelBundle bundle = BundleReader.read(target.model);
         Path heatmapDir = heatmaps.equals("none") ? null : Path.of(heatmaps);
         if (heatmapDir != null) {
             Files.createDirectories(heatmapDir);

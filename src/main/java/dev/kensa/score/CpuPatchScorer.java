@@ -21,11 +21,9 @@ public final class CpuPatchScorer implements PatchScorer {
 
     @Override
     public void score(float[] embeddings, int batch, float[] distances) {
+        PatchScorer.checkBuffers(stats, embeddings, batch, distances);
         int positions = stats.positions();
         int d = stats.dims();
-        if (embeddings.length < batch * positions * d || distances.length < batch * positions) {
-            throw new IllegalArgumentException("buffers too small for batch " + batch);
-        }
         int chunks = (positions + chunk - 1) / chunk;
         Runnable work = () -> IntStream.range(0, chunks).parallel().forEach(c -> {
             float[] diff = new float[d];

@@ -14,6 +14,14 @@ public interface PatchScorer extends AutoCloseable {
 
     String describe();
 
+    /** Both CPU kernels refuse buffers too small for the batch the same way. */
+    static void checkBuffers(GaussianStats stats, float[] embeddings, int batch, float[] distances) {
+        int positions = stats.positions();
+        if (embeddings.length < batch * positions * stats.dims() || distances.length < batch * positions) {
+            throw new IllegalArgumentException("buffers too small for batch " + batch);
+        }
+    }
+
     @Override
     default void close() {
     }

@@ -48,11 +48,9 @@ final class VectorPatchScorer implements PatchScorer {
 
     @Override
     public void score(float[] embeddings, int batch, float[] distances) {
+        PatchScorer.checkBuffers(stats, embeddings, batch, distances);
         int positions = stats.positions();
         int d = stats.dims();
-        if (embeddings.length < batch * positions * d || distances.length < batch * positions) {
-            throw new IllegalArgumentException("buffers too small for batch " + batch);
-        }
         int chunks = (positions + CHUNK - 1) / CHUNK;
         pool.submit(() -> IntStream.range(0, chunks).parallel().forEach(c -> {
             int lanes = SPECIES.length();
