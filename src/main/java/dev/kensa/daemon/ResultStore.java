@@ -107,6 +107,18 @@ public class ResultStore {
                 .register(meters).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
 
+    /** The heatmap of a recent result, or null (without copying the recent list). */
+    public byte[] recentHeatmap(String id) {
+        synchronized (recent) {
+            for (Recent r : recent) {
+                if (r.result().id().equals(id)) {
+                    return r.heatmap();
+                }
+            }
+        }
+        return null;
+    }
+
     /** Newest first. */
     public List<Recent> recent(int limit) {
         synchronized (recent) {

@@ -63,10 +63,9 @@ public class ResultsResource {
     @Path("/{id}/heatmap.jpg")
     @Produces("image/jpeg")
     public Response heatmap(@PathParam("id") String id) throws IOException {
-        for (ResultStore.Recent r : store.recent(Integer.MAX_VALUE)) {
-            if (r.result().id().equals(id) && r.heatmap().length > 0) {
-                return Response.ok(r.heatmap()).build();
-            }
+        byte[] recent = store.recentHeatmap(id);
+        if (recent != null && recent.length > 0) {
+            return Response.ok(recent).build();
         }
         NgArchive.Item it = store.archive().byId(id);
         if (it != null && Files.exists(it.heatmap())) {

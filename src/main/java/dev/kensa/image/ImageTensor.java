@@ -4,7 +4,8 @@ package dev.kensa.image;
  * One image prepared for the backbone: the normalised CHW float planes of the centre crop, plus what is needed
  * to map the anomaly map back onto the original picture.
  *
- * @param chw            [3][crop][crop] normalised planes in the backbone's channel order
+ * @param chw            the array the [3][crop][crop] normalised planes (backbone channel order) were written to:
+ *                       the image's own array, or a batch buffer shared with other images at their offsets
  * @param originalWidth  width of the decoded image in pixels
  * @param originalHeight height of the decoded image in pixels
  * @param thumbnail      the whole image, downscaled for heatmap overlays (BGR, interleaved), or null
