@@ -20,7 +20,7 @@ public interface KensaConfig {
     @WithDefault("8")
     int batchSize();
 
-    /** Backend: auto, cpu or tensorrt. Only cpu exists in this build; auto means cpu. */
+    /** Backend: auto, cpu or tensorrt. */
     @WithDefault("auto")
     String backend();
 
@@ -83,6 +83,47 @@ public interface KensaConfig {
 
         /** Ed25519 public key (PEM); when set, unsigned or badly signed bundles are refused. */
         java.util.Optional<java.nio.file.Path> publicKey();
+
+        /**
+         * The box's own copy of its models: the active one, the previous one (for rollback), threshold overrides
+         * and the audit log. Its active choice wins over {@code dir} at start, so a swap survives restarts.
+         */
+        @WithDefault("data/model-store")
+        java.nio.file.Path storeDir();
+
+        /** Largest bundle zip accepted by PUT /api/v1/model. */
+        @WithDefault("536870912")
+        long maxUploadBytes();
+
+        /** Most bytes an uploaded zip may expand to (zip bomb guard). */
+        @WithDefault("1073741824")
+        long maxExtractedBytes();
+
+        /** Most entries in an uploaded zip. */
+        @WithDefault("1000")
+        int maxFiles();
+    }
+
+    Api api();
+
+    interface Api {
+        /**
+         * File holding the bearer token that mutating endpoints require (model swap, rollback, threshold). It must
+         * not be readable by other users and must not be empty; unset = those endpoints answer 403.
+         */
+        java.util.Optional<java.nio.file.Path> tokenFile();
+
+        /** Also require the token for POST /api/v1/inspect (default: the line may post images without one). */
+        @WithDefault("false")
+        boolean inspectRequiresToken();
+
+        /** Also require the token for read-only API endpoints (status, results, model); health stays open. */
+        @WithDefault("false")
+        boolean readRequiresToken();
+
+        /** Largest image accepted by POST /api/v1/inspect. */
+        @WithDefault("33554432")
+        long maxImageBytes();
     }
 
     interface Journal {

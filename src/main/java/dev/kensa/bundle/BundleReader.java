@@ -114,6 +114,11 @@ public final class BundleReader {
         unzip(zip, destDir, ZipLimits.DEFAULT);
     }
 
+    /** As {@link #unzip(Path, Path)} with the box's own limits on entry count and total uncompressed bytes. */
+    public static void unzip(Path zip, Path destDir, int maxEntries, long maxBytes) {
+        unzip(zip, destDir, new ZipLimits(maxEntries, maxBytes));
+    }
+
     /** Parses manifest.json of a bundle directory or zip, checking nothing else (for {@code bundle info}). */
     public static Manifest readManifest(Path dirOrZip) {
         String where = "bundle " + dirOrZip;

@@ -24,15 +24,18 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the inspection daemon: HTTP API and health on quarkus.http.port (8080).")
 public class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, description = "bundle to serve (default: kensa.model.dir)")
+    @Option(names = {"-m", "--model"}, description = "bundle to install and serve now, even when the model store has "
+            + "another active one (default: the store's active model, else kensa.model.dir)")
     Path model;
 
     @Override
     public Integer call() throws Exception {
         KensaConfig config = Arc.container().instance(KensaConfig.class).get();
-        Path bundle = model != null ? model : config.model().dir()
-                .orElseThrow(() -> new KensaException("no model: set kensa.model.dir or pass --model"));
-        int threads = config.threads().orElse(Runtime.getRuntime().availableProcessors());
+        Path bundle = model != null ? model : config.model().dir().orElse(null);
+        // refuse a bad token file before anything listens
+        if (config.api().tokenFile().isPresent()) {
+            Arc.container().instance(dev.kensa.http.ApiToken.class).get().load(config.api().tokenFile().get());
+        }
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
         dev.kensa.daemon.InspectionQueue queue = Arc.container().instance(dev.kensa.daemon.InspectionQueue.class).get();
@@ -44,8 +47,7 @@ public class ServeCommand implements Callable<Integer> {
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().broker(broker);
             url = java.util.Optional.of(broker.uri());
         }
-        java.security.PublicKey publicKey = config.model().publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);
-        ModelService.Active active = models.activate(bundle, publicKey, threads, config.batchSize());
+        models.start(bundle, model != null);
         ResultPublisher publisher = null;
         MqttInspectSource inspectSource = null;
         if (url.isPresent()) {
@@ -58,7 +60,7 @@ public class ServeCommand implements Callable<Integer> {
             publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, started));
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
-            publisher.publishModelEvent(Map.of("event", "load", "model", modelRef(active), "ts", java.time.Instant.now().toString()));
+            models.manager().events(publisher::publishModelEvent); // replays the start-up load event
             if (config.mqtt().inspect()) {
                 inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
                         queue.inspect(source, image, requestId).entry().json()).start();
@@ -78,18 +80,14 @@ public class ServeCommand implements Callable<Integer> {
 
     /** The retained MQTT status message (DESIGN §6). */
     static Map<String, Object> status(KensaConfig config, ModelService models, long started) {
-        ModelService.Active a = models.active();
+        dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("state", a != null && a.selfTest().passed() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
-        s.put("backend", a != null ? a.inspector().describeBackend() : null);
-        s.put("model", a != null ? modelRef(a) : null);
+        s.put("backend", a != null ? a.backend() : null);
+        s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
         return s;
-    }
-
-    static Map<String, Object> modelRef(ModelService.Active a) {
-        return Map.of("id", a.bundle().id(), "name", a.bundle().manifest().name(), "sha256", a.bundle().sha256());
     }
 }

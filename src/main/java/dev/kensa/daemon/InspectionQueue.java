@@ -90,20 +90,25 @@ public class InspectionQueue {
                 jobs.clear();
                 jobs.add(queue.take());
                 queue.drainTo(jobs, batch - 1);
-                ModelService.Active active = models.active();
-                if (active == null) {
+                // held for the whole batch: a swap meanwhile lets this batch finish on this model
+                dev.kensa.model.ModelManager.Loaded model = models.acquire();
+                if (model == null) {
                     jobs.forEach(j -> j.done().completeExceptionally(new KensaException("no model is loaded")));
                     continue;
                 }
-                List<ImageInput> inputs = jobs.stream().map(Job::input).toList();
-                active.inspector().inspect(inputs, in -> {
-                    Job j = jobs.get(in.index());
-                    try {
-                        j.done().complete(new Recorded(in, results.record(in, active.inspector(), j.bytes())));
-                    } catch (RuntimeException e) {
-                        j.done().completeExceptionally(e);
-                    }
-                });
+                try {
+                    List<ImageInput> inputs = jobs.stream().map(Job::input).toList();
+                    model.inspector().inspect(inputs, in -> {
+                        Job j = jobs.get(in.index());
+                        try {
+                            j.done().complete(new Recorded(in, results.record(in, model.inspector(), j.bytes())));
+                        } catch (RuntimeException e) {
+                            j.done().completeExceptionally(e);
+                        }
+                    });
+                } finally {
+                    model.release();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -1,59 +1,74 @@
 package dev.kensa.daemon;
 
-import dev.kensa.KensaException;
-import dev.kensa.bundle.BundleReader;
-import dev.kensa.bundle.ModelBundle;
-import dev.kensa.pipeline.Inspector;
-import dev.kensa.pipeline.SelfTest;
+import dev.kensa.KensaConfig;
+import dev.kensa.model.ModelManager;
+import dev.kensa.model.ModelStore;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import java.nio.file.Path;
-import java.time.Instant;
 
 /**
- * The daemon's active model: a loaded bundle with its inspector, self-tested before it is used. The box is ready
+ * The daemon's model lifecycle ({@link ModelManager}, plain Java) as a bean: {@code kensa serve} starts it, the HTTP
+ * API swaps, rolls back and overrides through it, the inspection worker holds a model per batch. The box is ready
  * only while a model is active.
  */
 @ApplicationScoped
 public class ModelService {
-    private static final Logger LOG = Logger.getLogger(ModelService.class);
+    /** Test hook: pause a swap at this step so a crash test can SIGKILL the process there. */
+    public static final String PAUSE_PROPERTY = "debug.kensa.swap-pause-at";
 
-    /** What is serving now; replaced as a whole. */
-    public record Active(ModelBundle bundle, Inspector inspector, Instant loadedAt, double loadSeconds,
-                         SelfTest.Result selfTest) {
+    @Inject
+    KensaConfig config;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    private volatile ModelManager manager;
+
+    /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
+    public synchronized ModelManager.Loaded start(Path configured, boolean explicit) {
+        if (manager == null) {
+            KensaConfig.Model m = config.model();
+            java.security.PublicKey key = m.publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);
+            String pause = System.getProperty(PAUSE_PROPERTY);
+            manager = new ModelManager(ModelStore.open(m.storeDir()), new ModelManager.Settings(key,
+                    config.threads().orElse(Runtime.getRuntime().availableProcessors()), config.batchSize(),
+                    m.maxUploadBytes(), m.maxFiles(), m.maxExtractedBytes(),
+                    pause == null ? null : ModelManager.Step.valueOf(pause)));
+            ModelManager mm = manager;
+            io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.swaps", mm, ModelManager::swaps)
+                    .description("model swaps and rollbacks done").register(meters);
+            io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.refusals", mm, ModelManager::refusals)
+                    .description("model swaps, rollbacks and threshold changes refused").register(meters);
+        }
+        return manager.start(configured, explicit);
     }
 
-    private volatile Active active;
-
-    /** Loads, warms up and self-tests a bundle, then makes it active; on any failure nothing changes. */
-    public synchronized Active activate(Path bundleDir, java.security.PublicKey publicKey, int threads, int batchSize) {
-        long t0 = System.nanoTime();
-        ModelBundle bundle = BundleReader.read(bundleDir, publicKey);
-        Inspector inspector = Inspector.open(bundle, threads, batchSize);
-        SelfTest.Result check;
-        try {
-            check = SelfTest.run(bundle, inspector);
-        } catch (RuntimeException e) {
-            inspector.close();
-            throw e;
-        }
-        if (!check.passed()) {
-            inspector.close();
-            throw new KensaException("bundle " + bundle.id() + " failed its self-test: " + check.summary().replace('\n', ' '));
-        }
-        Active next = new Active(bundle, inspector, Instant.now(), (System.nanoTime() - t0) / 1e9, check);
-        Active previous = active;
-        active = next;
-        if (previous != null) {
-            previous.inspector().close();
-        }
-        LOG.infof("model %s (sha256 %s) active: loaded and self-tested in %.1f s, backend %s", bundle.id(),
-                bundle.sha256().substring(0, 12), next.loadSeconds(), inspector.describeBackend());
-        return next;
+    /** Null until {@code kensa serve} has started it. */
+    public ModelManager manager() {
+        return manager;
     }
 
-    public Active active() {
-        return active;
+    public ModelManager.Loaded active() {
+        ModelManager m = manager;
+        return m == null ? null : m.active();
+    }
+
+    /** The active model held for one batch; release it when done. Null when none is loaded. */
+    public ModelManager.Loaded acquire() {
+        ModelManager m = manager;
+        return m == null ? null : m.acquire();
+    }
+
+    // after the sources and the inspection worker (priority 1000), before the journal closes
+    void onStop(@Observes @Priority(1500) ShutdownEvent e) {
+        ModelManager m = manager;
+        if (m != null) {
+            m.close();
+        }
     }
 }

@@ -16,14 +16,14 @@ public class ModelReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        ModelService.Active a = models.active();
+        dev.kensa.model.ModelManager.Loaded a = models.active();
         if (a == null) {
             return HealthCheckResponse.named("model").down().withData("reason", "no model loaded").build();
         }
         return HealthCheckResponse.named("model").status(a.selfTest().passed())
                 .withData("id", a.bundle().id())
                 .withData("sha256", a.bundle().sha256())
-                .withData("backend", a.inspector().describeBackend())
+                .withData("backend", a.backend())
                 .build();
     }
 }

@@ -48,10 +48,10 @@ public class ResultsResource {
         if (!csv) {
             return Response.ok(find(q)).type("application/json").build();
         }
-        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,modelId,modelSha256,regions,error\n");
+        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,thresholdSource,modelId,modelSha256,regions,error\n");
         for (InspectionResult r : find(q)) {
             sb.append(String.join(",", csv(r.id()), csv(r.ts()), csv(r.source()), r.verdict().name(),
-                    num(r.score()), num(r.normalizedScore()), num(r.threshold()),
+                    num(r.score()), num(r.normalizedScore()), num(r.threshold()), csv(r.thresholdSource()),
                     csv(r.model() == null ? null : r.model().id()), csv(r.model() == null ? null : r.model().sha256()),
                     String.valueOf(r.regions() == null ? 0 : r.regions().size()), csv(r.error()))).append('\n');
         }

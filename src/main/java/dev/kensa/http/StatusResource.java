@@ -35,21 +35,23 @@ public class StatusResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> status() {
-        ModelService.Active a = models.active();
+        dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("state", a == null ? "degraded" : a.selfTest().passed() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("uptimeS", counters.uptimeSeconds());
-        s.put("backend", a == null ? null : a.inspector().describeBackend());
+        s.put("backend", a == null ? null : a.backend());
         if (a != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", a.bundle().id());
             m.put("name", a.bundle().manifest().name());
             m.put("sha256", a.bundle().sha256());
             m.put("created", a.bundle().manifest().created());
-            m.put("threshold", a.bundle().imageThreshold());
-            m.put("thresholdSource", a.bundle().pipeline().threshold().image().source());
+            m.put("threshold", a.inspector().threshold());
+            m.put("thresholdSource", a.inspector().thresholdInForce().source());
+            m.put("bundleThreshold", a.bundle().imageThreshold());
+            m.put("calibration", a.bundle().pipeline().threshold().image().source());
             m.put("loadedAt", a.loadedAt().toString());
             m.put("loadSeconds", a.loadSeconds());
             m.put("selfTestPassed", a.selfTest().passed());

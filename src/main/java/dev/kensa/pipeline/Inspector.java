@@ -31,7 +31,9 @@ public final class Inspector implements AutoCloseable {
     private final AnomalyMapBuilder maps;
     private final RegionFinder regions;
     private final HeatmapRenderer heatmaps;
-    private final double threshold;
+    private final double bundleThreshold;
+    /** The image threshold in force: the bundle's, or an engineer's override; swapped as a whole. */
+    private volatile Threshold threshold;
     private final InspectionResult.ModelRef model;
     private final int batchSize;
     private float[] distanceBuffer;
@@ -43,11 +45,12 @@ public final class Inspector implements AutoCloseable {
         ImageGeometry geometry = features.preprocessor().geometry();
         this.maps = new AnomalyMapBuilder(features.gridWidth(), features.gridHeight(), geometry.crop(),
                 pipeline.smoothing().sigma());
-        this.threshold = pipeline.threshold().image().value();
-        double pixelThreshold = pipeline.threshold().pixel() != null ? pipeline.threshold().pixel().value() : threshold;
+        this.bundleThreshold = pipeline.threshold().image().value();
+        this.threshold = new Threshold(bundleThreshold, InspectionResult.THRESHOLD_BUNDLE);
+        double pixelThreshold = pipeline.threshold().pixel() != null ? pipeline.threshold().pixel().value() : bundleThreshold;
         this.regions = new RegionFinder(geometry, pixelThreshold, pipeline.regions() != null ? pipeline.regions().minArea() : 1);
         int quality = pipeline.heatmap() != null ? pipeline.heatmap().jpegQuality() : 85;
-        this.heatmaps = new HeatmapRenderer(geometry, threshold, quality);
+        this.heatmaps = new HeatmapRenderer(geometry, bundleThreshold, quality);
         this.model = model;
         this.batchSize = batchSize;
     }
@@ -70,8 +73,29 @@ public final class Inspector implements AutoCloseable {
                 new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
     }
 
+    /** An image threshold and where it came from ({@link InspectionResult#THRESHOLD_BUNDLE} or override). */
+    public record Threshold(double value, String source) {
+    }
+
+    /** The image threshold verdicts use now. */
     public double threshold() {
+        return threshold.value();
+    }
+
+    public Threshold thresholdInForce() {
         return threshold;
+    }
+
+    /**
+     * Overrides the bundle's image threshold for verdicts from now on (null: back to the bundle's). The bundle is not
+     * changed; results say which threshold decided them. Pixel-level regions keep the bundle's pixel threshold.
+     */
+    public void overrideThreshold(Double value) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("threshold must be a positive number, not " + value);
+        }
+        threshold = value == null ? new Threshold(bundleThreshold, InspectionResult.THRESHOLD_BUNDLE)
+                : new Threshold(value, InspectionResult.THRESHOLD_OVERRIDE);
     }
 
     public FeatureExtractor features() {
@@ -100,6 +124,7 @@ public final class Inspector implements AutoCloseable {
      */
     public synchronized void inspect(List<? extends ImageInput> inputs, Consumer<Inspection> consumer) {
         int positions = features.positions();
+        Threshold t = threshold; // one threshold per call, even if it is overridden meanwhile
         features.forEachBatch(inputs, batchSize, e -> {
             PreparedBatch batch = e.batch();
             int n = batch.size();
@@ -118,7 +143,7 @@ public final class Inspector implements AutoCloseable {
                 String id = wanted != null && wanted.matches("[A-Za-z0-9._:-]{1,128}") ? wanted : UUID.randomUUID().toString();
                 if (!item.ok()) {
                     consumer.accept(new Inspection(item.index(), InspectionResult.error(id, ts, item.input().source(), model,
-                            threshold, new InspectionResult.Timings(round(item.decodeMs()), 0, 0, 0, round(item.decodeMs())), item.error()),
+                            t.value(), t.source(), new InspectionResult.Timings(round(item.decodeMs()), 0, 0, 0, round(item.decodeMs())), item.error()),
                             null, null, 0, 0));
                     continue;
                 }
@@ -132,8 +157,8 @@ public final class Inspector implements AutoCloseable {
                 double perScore = scoreMs / n;
                 double total = item.decodeMs() + backboneMs + perScore + postMs;
                 InspectionResult result = new InspectionResult(id, ts, item.input().source(),
-                        Verdict.of(map.score(), threshold), (double) map.score(), map.score() / threshold, threshold,
-                        model, found, new InspectionResult.Timings(round(item.decodeMs()), round(backboneMs),
+                        Verdict.of(map.score(), t.value()), (double) map.score(), map.score() / t.value(), t.value(),
+                        t.source(), model, found, new InspectionResult.Timings(round(item.decodeMs()), round(backboneMs),
                         round(perScore), round(postMs), round(total)), null);
                 consumer.accept(new Inspection(item.index(), result, map, item.tensor().thumbnail(), w, h));
             }
@@ -156,7 +181,8 @@ public final class Inspector implements AutoCloseable {
         if (inspection.map() == null || inspection.thumbnail() == null) {
             throw new IllegalArgumentException("no heatmap for an ERROR result");
         }
-        return heatmaps.renderJpeg(inspection.map(), inspection.thumbnail());
+        Double t = inspection.result().threshold();
+        return heatmaps.renderJpeg(inspection.map(), inspection.thumbnail(), t != null ? t : bundleThreshold);
     }
 
     private static double round(double ms) {

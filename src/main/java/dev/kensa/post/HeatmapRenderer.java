@@ -31,10 +31,19 @@ public final class HeatmapRenderer {
 
     /** Position of a score on the fixed colour scale, 0..1. */
     public double scale(double score) {
+        return scale(score, threshold);
+    }
+
+    private static double scale(double score, double threshold) {
         return Math.max(0, Math.min(1, score / threshold - 0.5));
     }
 
     public byte[] renderJpeg(AnomalyMap map, ImageTensor.Thumbnail thumb) {
+        return renderJpeg(map, thumb, threshold);
+    }
+
+    /** Renders with the scale anchored to {@code threshold} (the one that decided the verdict, e.g. an override). */
+    public byte[] renderJpeg(AnomalyMap map, ImageTensor.Thumbnail thumb, double threshold) {
         int tw = thumb.width();
         int th = thumb.height();
         byte[] out = thumb.bgr().clone();
@@ -52,7 +61,7 @@ public final class HeatmapRenderer {
                 if (cx < 0 || cx >= map.width()) {
                     continue;
                 }
-                double v = scale(map.values()[my * map.width() + (int) cx]);
+                double v = scale(map.values()[my * map.width() + (int) cx], threshold);
                 int i = (ty * tw + tx) * 3;
                 blend(out, i, jet(v, 1), jet(v, 2), jet(v, 3));
             }

@@ -121,6 +121,7 @@ public final class ResultPublisher implements AutoCloseable {
      * which model is active. At most {@link #MAX_PENDING_EVENTS} wait; older ones are dropped with a warning.
      */
     public void publishModelEvent(Map<String, Object> event) {
+        statusStale = true; // a load, swap or rollback changes the model the retained status names
         pendingEvents.add(event);
         while (pendingEvents.size() > MAX_PENDING_EVENTS) {
             LOG.warnf("MQTT offline too long, model event dropped: %s", pendingEvents.poll());
@@ -128,6 +129,7 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     private static final int MAX_PENDING_EVENTS = 100;
+    private volatile boolean statusStale;
     private final java.util.concurrent.ConcurrentLinkedQueue<Map<String, Object>> pendingEvents =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -138,6 +140,10 @@ public final class ResultPublisher implements AutoCloseable {
             client.publish(settings.topic("model/event"), message(json(e), 1, false, "application/json", null, null))
                     .waitForCompletion(ACK_TIMEOUT_MS);
             pendingEvents.poll();
+        }
+        if (statusStale) {
+            statusStale = false;
+            publishStatus(null);
         }
     }
 

@@ -8,13 +8,15 @@ import java.util.List;
 /**
  * The result of one inspection, exactly the JSON of DESIGN.md §6:
  * {@code {id, ts, source, verdict, score, normalizedScore, threshold, model {id, sha256}, regions [...],
- * timingsMs {decode, backbone, score, post, total}, error?}}. Scores are null on ERROR.
+ * timingsMs {decode, backbone, score, post, total}, error?}}, plus {@code thresholdSource}: {@code "bundle"} when the
+ * verdict used the bundle's calibrated threshold, {@code "override"} when an engineer's override was in force
+ * (PUT /api/v1/model/threshold). Scores are null on ERROR.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"id", "ts", "source", "verdict", "score", "normalizedScore", "threshold", "model", "regions",
+@JsonPropertyOrder({"id", "ts", "source", "verdict", "score", "normalizedScore", "threshold", "thresholdSource", "model", "regions",
         "timingsMs", "error"})
 public record InspectionResult(String id, String ts, String source, Verdict verdict, Double score,
-                               Double normalizedScore, Double threshold, ModelRef model, List<Region> regions,
+                               Double normalizedScore, Double threshold, String thresholdSource, ModelRef model, List<Region> regions,
                                Timings timingsMs, String error) {
 
     public record ModelRef(String id, String sha256) {
@@ -27,8 +29,13 @@ public record InspectionResult(String id, String ts, String source, Verdict verd
     public record Timings(double decode, double backbone, double score, double post, double total) {
     }
 
+    /** Where the threshold of a verdict came from. */
+    public static final String THRESHOLD_BUNDLE = "bundle";
+    public static final String THRESHOLD_OVERRIDE = "override";
+
     public static InspectionResult error(String id, String ts, String source, ModelRef model, Double threshold,
-                                         Timings timings, String error) {
-        return new InspectionResult(id, ts, source, Verdict.ERROR, null, null, threshold, model, List.of(), timings, error);
+                                         String thresholdSource, Timings timings, String error) {
+        return new InspectionResult(id, ts, source, Verdict.ERROR, null, null, threshold, thresholdSource, model,
+                List.of(), timings, error);
     }
 }

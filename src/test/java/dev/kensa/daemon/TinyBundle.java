@@ -13,13 +13,18 @@ final class TinyBundle {
     }
 
     static Path fit(Path tmp) throws Exception {
-        Path train = Files.createDirectories(tmp.resolve("train"));
+        return fit(tmp, "bundle", 0);
+    }
+
+    /** A bundle fitted on training images {@code skip .. skip+11}: distinct statistics, self-test scores and sha256. */
+    static Path fit(Path tmp, String name, int skip) throws Exception {
+        Path train = Files.createDirectories(tmp.resolve("train-" + name));
         try (var s = Files.list(TestData.bottleTrain())) {
-            for (Path p : s.sorted().limit(12).toList()) {
+            for (Path p : s.sorted().skip(skip).limit(12).toList()) {
                 Files.copy(p, train.resolve(p.getFileName()));
             }
         }
-        return BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve("bundle")), false).bundle().dir();
+        return BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve(name)), false).bundle().dir();
     }
 
     static byte[] image(String type, int i) throws Exception {

@@ -1,0 +1,598 @@
+package dev.kensa.model;
+
+import dev.kensa.KensaException;
+import dev.kensa.bundle.BundleException;
+import dev.kensa.bundle.BundleReader;
+import dev.kensa.bundle.ModelBundle;
+import dev.kensa.pipeline.Inspector;
+import dev.kensa.pipeline.SelfTest;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The model lifecycle of a running box (DESIGN §8): the active model, hot swap, rollback and threshold override,
+ * persisted in a {@link ModelStore}. Any failure leaves the running model untouched and says why; a swap commits by
+ * one atomic rename of the store's state, so a kill at any step leaves the old or the new model active on restart.
+ * <p>
+ * Inspections hold a model with {@link #acquire()} / {@link Loaded#release()}; a model that is swapped out is
+ * closed only when its last inspection is done, so nothing in flight fails because of a swap.
+ */
+public final class ModelManager implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ModelManager.class);
+
+    /** The steps of a swap, in order; {@link Settings#pauseAt} stops at one (for the crash tests). */
+    public enum Step { RECEIVED, EXTRACTED, VERIFIED, INSTALLED, LOADED, COMMITTED }
+
+    /**
+     * @param publicKey        when set, bundles must carry a valid Ed25519 signature by it
+     * @param maxUploadBytes   largest accepted upload (zip bytes)
+     * @param maxFiles         most entries in an uploaded zip
+     * @param maxExtractedBytes most bytes an uploaded zip may expand to
+     * @param pauseAt          test hook: stop a swap at this step for a minute (null: never)
+     */
+    public record Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
+                           long maxExtractedBytes, Step pauseAt) {
+    }
+
+    /** A loaded, self-tested model. Closed once it is no longer active and its last user has released it. */
+    public final class Loaded {
+        private final ModelBundle bundle;
+        private final Inspector inspector;
+        private final String name;
+        private final Instant loadedAt;
+        private final double loadSeconds;
+        private final SelfTest.Result selfTest;
+        private final String backend;
+        private int users;
+        private boolean retired;
+        private boolean closed;
+
+        private Loaded(ModelBundle bundle, Inspector inspector, String name, double loadSeconds, SelfTest.Result selfTest) {
+            this.bundle = bundle;
+            this.inspector = inspector;
+            this.name = name;
+            this.loadedAt = Instant.now();
+            this.loadSeconds = loadSeconds;
+            this.selfTest = selfTest;
+            this.backend = inspector.describeBackend();
+        }
+
+        public ModelBundle bundle() {
+            return bundle;
+        }
+
+        public Inspector inspector() {
+            return inspector;
+        }
+
+        /** Its directory name in the store. */
+        public String name() {
+            return name;
+        }
+
+        public Instant loadedAt() {
+            return loadedAt;
+        }
+
+        public double loadSeconds() {
+            return loadSeconds;
+        }
+
+        public SelfTest.Result selfTest() {
+            return selfTest;
+        }
+
+        public String backend() {
+            return backend;
+        }
+
+        /** Ends one {@link #acquire()}. */
+        public void release() {
+            synchronized (ModelManager.this.users) {
+                users--;
+                closeIfUnused();
+            }
+        }
+
+        private void retire() {
+            synchronized (ModelManager.this.users) {
+                retired = true;
+                closeIfUnused();
+            }
+        }
+
+        private void closeIfUnused() {
+            if (retired && users == 0 && !closed) {
+                closed = true;
+                inspector.close();
+                LOG.debugf("model %s closed", bundle.id());
+            }
+        }
+
+        public Map<String, Object> ref() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", bundle.id());
+            m.put("name", bundle.manifest().name());
+            m.put("sha256", bundle.sha256());
+            return m;
+        }
+    }
+
+    /** A swap, rollback or threshold change that was refused; the running model is unchanged. */
+    public static final class Refused extends KensaException {
+        /** What HTTP would call it: 400 bad input, 409 conflict, 413 too large, 422 a bundle that fails its checks. */
+        private final int status;
+
+        public Refused(int status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private final ModelStore store;
+    private final Settings settings;
+    private final Object users = new Object();
+    private final ReentrantLock changes = new ReentrantLock();
+    private final List<Map<String, Object>> unsentEvents = new ArrayList<>();
+    private volatile Consumer<Map<String, Object>> events;
+    private volatile Loaded active;
+    private volatile Map<String, Object> lastRefusal;
+    private volatile long swaps;
+    private volatile long refusals;
+
+    public ModelManager(ModelStore store, Settings settings) {
+        this.store = store;
+        this.settings = settings;
+    }
+
+    public ModelStore store() {
+        return store;
+    }
+
+    /** Where model events (load, swap, rollback, refusal) go, e.g. MQTT {@code model/event}; earlier ones are replayed. */
+    public void events(Consumer<Map<String, Object>> sink) {
+        List<Map<String, Object>> pending;
+        synchronized (unsentEvents) {
+            events = sink;
+            pending = new ArrayList<>(unsentEvents);
+            unsentEvents.clear();
+        }
+        pending.forEach(sink);
+    }
+
+    public Loaded active() {
+        return active;
+    }
+
+    /** The active model, held until {@link Loaded#release()}; null when none is loaded. */
+    public Loaded acquire() {
+        synchronized (users) {
+            Loaded a = active;
+            if (a != null) {
+                a.users++;
+            }
+            return a;
+        }
+    }
+
+    public long swaps() {
+        return swaps;
+    }
+
+    public long refusals() {
+        return refusals;
+    }
+
+    public Map<String, Object> lastRefusal() {
+        return lastRefusal;
+    }
+
+    // ---------------------------------------------------------------- start
+
+    /**
+     * Brings the box up with a model: the store's active one (the choice survives restarts), else its previous one,
+     * else {@code configured} (installed into the store). With {@code explicit}, {@code configured} (e.g.
+     * {@code serve --model}) is installed and made active even when the store has another.
+     */
+    public Loaded start(Path configured, boolean explicit) {
+        changes.lock();
+        try {
+            ModelStore.State s = store.state();
+            if (!explicit && s.active() != null) {
+                Loaded l = tryLoadStored(s.active(), "active");
+                if (l != null) {
+                    activate(l, "load", null, null);
+                    if (configured != null) {
+                        LOG.infof("serving %s from the model store %s (the last swap wins over kensa.model.dir %s)",
+                                l.bundle.id(), store.root(), configured);
+                    }
+                    store.collectGarbage();
+                    return l;
+                }
+                if (s.previous() != null) {
+                    l = tryLoadStored(s.previous(), "previous");
+                    if (l != null) {
+                        store.commit(new ModelStore.State(s.previous(), null, s.overrides()));
+                        activate(l, "load", null, "the active bundle " + s.active() + " failed to load; its previous one is active");
+                        store.collectGarbage();
+                        return l;
+                    }
+                }
+            }
+            if (configured == null) {
+                throw new KensaException(s.active() == null ? "no model: set kensa.model.dir or pass --model"
+                        : "no stored model loads (see above) and no kensa.model.dir or --model is given");
+            }
+            Loaded l = installFrom(configured);
+            ModelStore.State now = store.state();
+            String previous = now.active() != null && !now.active().equals(l.name) ? now.active() : now.previous();
+            store.commit(new ModelStore.State(l.name, previous, now.overrides()));
+            applyOverride(l);
+            activate(l, "load", null, null);
+            store.collectGarbage();
+            return l;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private Loaded tryLoadStored(String name, String role) {
+        try {
+            Loaded l = load(store.bundleDir(name), name);
+            applyOverride(l);
+            return l;
+        } catch (RuntimeException e) {
+            LOG.errorf("the %s model %s in the store does not load: %s", role, name, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Copies a bundle directory or zip into the store (verified first), then loads it. */
+    private Loaded installFrom(Path source) {
+        ModelBundle checked = BundleReader.read(source, settings.publicKey());
+        Path staging = store.newStagingDir();
+        try {
+            Path dir = staging.resolve("bundle");
+            if (Files.isDirectory(source)) {
+                copyTree(source, dir);
+            } else {
+                BundleReader.unzip(source, dir, settings.maxFiles(), settings.maxExtractedBytes());
+            }
+            Path installed = store.install(dir, checked.sha256());
+            return load(installed, installed.getFileName().toString());
+        } finally {
+            deleteQuietly(staging);
+        }
+    }
+
+    // ---------------------------------------------------------------- swap
+
+    /**
+     * Hot swap from an uploaded bundle zip (DESIGN §8): bounded upload into staging, safe extraction, checksums and
+     * signature, backend load, warm-up and self-test, then the atomic switch. The previous model is kept for rollback.
+     *
+     * @throws Refused with the reason; the running model is unchanged
+     */
+    public Loaded swap(InputStream upload, String by) {
+        if (!changes.tryLock()) {
+            throw refuse(409, "another model change is in progress; try again when it is done", null, by, null);
+        }
+        Path staging = null;
+        Loaded next = null;
+        boolean committed = false;
+        try {
+            long t0 = System.nanoTime();
+            staging = store.newStagingDir();
+            Path zip = staging.resolve("upload.zip");
+            long bytes = ModelStore.receive(upload, zip, settings.maxUploadBytes());
+            reached(Step.RECEIVED);
+            Path dir = staging.resolve("bundle");
+            BundleReader.unzip(zip, dir, settings.maxFiles(), settings.maxExtractedBytes());
+            Files.delete(zip);
+            reached(Step.EXTRACTED);
+            ModelBundle checked = BundleReader.read(dir, settings.publicKey());
+            Loaded current = active;
+            if (current != null && current.bundle.sha256().equals(checked.sha256())) {
+                throw new Refused(409, "bundle " + checked.id() + " (sha256 " + checked.sha256().substring(0, 12)
+                        + ") is already active", null);
+            }
+            reached(Step.VERIFIED);
+            Path installed = store.install(dir, checked.sha256());
+            reached(Step.INSTALLED);
+            next = load(installed, installed.getFileName().toString());
+            applyOverride(next);
+            reached(Step.LOADED);
+            ModelStore.State s = store.state();
+            store.commit(new ModelStore.State(next.name, current != null ? current.name : s.active(), s.overrides()));
+            committed = true;
+            reached(Step.COMMITTED);
+            activate(next, "swap", by, null);
+            swaps++;
+            store.collectGarbage();
+            LOG.infof("swap done in %.1f s (%d bytes uploaded)", (System.nanoTime() - t0) / 1e9, bytes);
+            return next;
+        } catch (ModelStore.UploadTooLargeException e) {
+            throw refuse(413, e.getMessage(), e, by, null);
+        } catch (Refused e) {
+            throw refuse(e.status(), e.getMessage(), e, by, null);
+        } catch (BundleException e) {
+            throw refuse(422, "bundle refused: " + e.getMessage(), e, by, null);
+        } catch (IOException | RuntimeException e) {
+            throw refuse(422, "bundle refused: " + e.getMessage(), e, by, null);
+        } finally {
+            if (!committed) {
+                if (next != null) {
+                    next.retire();
+                }
+                forgetUnreferenced();
+            }
+            if (staging != null) {
+                deleteQuietly(staging);
+            }
+            changes.unlock();
+        }
+    }
+
+    /** Back to the previous model (kept in the store), loaded and self-tested again before the switch. */
+    public Loaded rollback(String by) {
+        if (!changes.tryLock()) {
+            throw refuse(409, "another model change is in progress; try again when it is done", null, by, "rollback");
+        }
+        try {
+            ModelStore.State s = store.state();
+            if (s.previous() == null) {
+                throw refuse(409, "no previous model to roll back to", null, by, "rollback");
+            }
+            Loaded next;
+            try {
+                next = load(store.bundleDir(s.previous()), s.previous());
+            } catch (RuntimeException e) {
+                throw refuse(422, "the previous model " + s.previous() + " does not load: " + e.getMessage(), e, by, "rollback");
+            }
+            applyOverride(next);
+            try {
+                store.commit(new ModelStore.State(s.previous(), s.active(), s.overrides()));
+            } catch (RuntimeException e) {
+                next.retire();
+                throw refuse(500, e.getMessage(), e, by, "rollback");
+            }
+            activate(next, "rollback", by, null);
+            swaps++;
+            return next;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- threshold
+
+    /**
+     * Sets (or with null clears) the image threshold override of the active model, persisted with who/when and
+     * audited. The bundle is not changed; the override belongs to this bundle's sha256 and is not carried to another.
+     */
+    public ModelStore.ThresholdOverride overrideThreshold(Double value, String by, String reason) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw new Refused(400, "threshold must be a positive number, not " + value, null);
+        }
+        changes.lock();
+        try {
+            Loaded a = active;
+            if (a == null) {
+                throw new Refused(409, "no model is loaded", null);
+            }
+            String sha = a.bundle.sha256();
+            ModelStore.ThresholdOverride before = store.state().overrides().get(sha);
+            ModelStore.ThresholdOverride o = value == null ? null
+                    : new ModelStore.ThresholdOverride(value, by, Instant.now().toString(), reason);
+            store.commit(store.state().withOverride(sha, o));
+            a.inspector.overrideThreshold(value);
+            Map<String, Object> audit = new LinkedHashMap<>();
+            audit.put("ts", Instant.now().toString());
+            audit.put("event", value == null ? "threshold-cleared" : "threshold-override");
+            audit.put("by", by);
+            audit.put("model", a.ref());
+            audit.put("bundleThreshold", a.bundle.imageThreshold());
+            audit.put("from", before != null ? before.value() : a.bundle.imageThreshold());
+            audit.put("to", value != null ? value : a.bundle.imageThreshold());
+            if (reason != null) {
+                audit.put("reason", reason);
+            }
+            store.audit(audit);
+            emit(audit);
+            LOG.infof("image threshold of %s %s by %s", a.bundle.id(),
+                    value == null ? "back to the bundle's " + a.bundle.imageThreshold() : "overridden to " + value, by);
+            return o;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    public ModelStore.ThresholdOverride thresholdOverride(Loaded l) {
+        return l == null ? null : store.state().overrides().get(l.bundle.sha256());
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private Loaded load(Path dir, String name) {
+        long t0 = System.nanoTime();
+        ModelBundle bundle = BundleReader.read(dir, settings.publicKey());
+        Inspector inspector;
+        try {
+            inspector = Inspector.open(bundle, settings.threads(), settings.batchSize());
+        } catch (RuntimeException | LinkageError e) {
+            throw new KensaException("backbone of " + bundle.id() + " does not load: " + e.getMessage(), e);
+        }
+        SelfTest.Result check;
+        try {
+            check = SelfTest.run(bundle, inspector); // also the warm-up: the first batch pays the runtime's set-up
+        } catch (RuntimeException e) {
+            inspector.close();
+            throw e;
+        }
+        if (!check.passed()) {
+            inspector.close();
+            throw new KensaException("bundle " + bundle.id() + " failed its self-test: " + check.summary().replace('\n', ' '));
+        }
+        return new Loaded(bundle, inspector, name, (System.nanoTime() - t0) / 1e9, check);
+    }
+
+    private void applyOverride(Loaded l) {
+        ModelStore.ThresholdOverride o = store.state().overrides().get(l.bundle.sha256());
+        l.inspector.overrideThreshold(o != null ? o.value() : null);
+    }
+
+    /** The in-memory switch: new inspections get {@code next}; the old model closes when its last one is done. */
+    private void activate(Loaded next, String event, String by, String note) {
+        Loaded previous;
+        synchronized (users) {
+            previous = active;
+            active = next;
+        }
+        if (previous != null) {
+            previous.retire();
+        }
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("ts", Instant.now().toString());
+        e.put("event", event);
+        e.put("model", next.ref());
+        if (previous != null) {
+            e.put("previous", previous.ref());
+        }
+        if (by != null) {
+            e.put("by", by);
+        }
+        e.put("threshold", next.inspector.threshold());
+        e.put("thresholdSource", next.inspector.thresholdInForce().source());
+        e.put("loadSeconds", Math.round(next.loadSeconds * 100) / 100.0);
+        e.put("backend", next.backend);
+        if (note != null) {
+            e.put("note", note);
+        }
+        store.audit(e);
+        emit(e);
+        LOG.infof("model %s (sha256 %s) active after %s: loaded and self-tested in %.1f s, backend %s", next.bundle.id(),
+                next.bundle.sha256().substring(0, 12), event, next.loadSeconds, next.backend);
+    }
+
+    private Refused refuse(int status, String reason, Throwable cause, String by, String what) {
+        refusals++;
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("ts", Instant.now().toString());
+        e.put("event", "refusal");
+        e.put("request", what != null ? what : "swap");
+        e.put("reason", reason);
+        if (by != null) {
+            e.put("by", by);
+        }
+        Loaded a = active;
+        if (a != null) {
+            e.put("active", a.ref());
+        }
+        lastRefusal = e;
+        try {
+            store.audit(e);
+        } catch (RuntimeException auditFailed) {
+            LOG.errorf("audit log: %s", auditFailed.getMessage());
+        }
+        emit(e);
+        LOG.warnf("model %s refused: %s", what != null ? what : "swap", reason);
+        return cause instanceof Refused r && r.getMessage().equals(reason) && r.status() == status ? r
+                : new Refused(status, reason, cause);
+    }
+
+    private void emit(Map<String, Object> event) {
+        Consumer<Map<String, Object>> sink;
+        synchronized (unsentEvents) {
+            sink = events;
+            if (sink == null) {
+                unsentEvents.add(event); // no MQTT (yet): the audit log has them all, keep the latest for MQTT
+                if (unsentEvents.size() > 100) {
+                    unsentEvents.remove(0);
+                }
+                return;
+            }
+        }
+        try {
+            sink.accept(event);
+        } catch (RuntimeException e) {
+            LOG.warnf("model event not sent: %s", e.toString());
+        }
+    }
+
+    private void forgetUnreferenced() {
+        try {
+            store.collectGarbage();
+        } catch (RuntimeException e) {
+            LOG.warnf("model store clean-up: %s", e.getMessage());
+        }
+    }
+
+    private void reached(Step step) {
+        if (step == settings.pauseAt()) {
+            // the crash tests SIGKILL the process while it sleeps here
+            System.err.println("kensa: swap paused at " + step + " (debug.kensa.swap-pause-at)");
+            System.err.flush();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isSymbolicLink(p)) {
+                    throw new BundleException("bundle " + from + ": " + from.relativize(p) + " is a symlink");
+                }
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        } catch (IOException e) {
+            throw new KensaException("cannot copy bundle " + from + " into the model store: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            ModelStore.deleteTree(p);
+        } catch (IOException e) {
+            LOG.warnf("cannot delete %s: %s", p, e.getMessage());
+        }
+    }
+
+    /** Closes the active model (at shutdown; in-flight inspections are done by then). */
+    @Override
+    public void close() {
+        Loaded a;
+        synchronized (users) {
+            a = active;
+            active = null;
+        }
+        if (a != null) {
+            a.retire();
+        }
+    }
+}
