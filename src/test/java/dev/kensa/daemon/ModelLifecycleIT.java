@@ -428,6 +428,25 @@ class ModelLifecycleIT {
         assertEquals(activeSha(), JSON.readTree(daemon.get("/api/v1/model").body()).path("active").path("sha256").asText());
     }
 
+    @Test
+    @Order(4)
+    void refusesToStartWithATokenFileOthersCanReadOrAnEmptyToken() throws Exception {
+        Path open = tmp.resolve("open.token");
+        Files.writeString(open, TOKEN);
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Daemon.start(tmp.resolve("run-open-token"), bundleA, tmp.resolve("journal-open"),
+                        "-Dkensa.api.token-file=" + open));
+        assertTrue(e.getMessage().contains("readable or writable by every user") && e.getMessage().contains("chmod 600"), e.getMessage());
+        Path empty = tmp.resolve("empty.token");
+        Files.writeString(empty, "  \n");
+        Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Daemon.start(tmp.resolve("run-empty-token"), bundleA, tmp.resolve("journal-empty"),
+                        "-Dkensa.api.token-file=" + empty));
+        assertTrue(e.getMessage().contains("is empty"), e.getMessage());
+    }
+
     private static void awaitCount(List<Outcome> outcomes, int n) throws InterruptedException {
         long deadline = System.nanoTime() + 240_000_000_000L;
         while (outcomes.size() < n && System.nanoTime() < deadline) {

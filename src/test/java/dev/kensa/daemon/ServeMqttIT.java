@@ -99,6 +99,76 @@ class ServeMqttIT {
     }
 
     @Test
+    void modelEventsAndStatusFollowSwapRefusalAndRollback() throws Exception {
+        Path b = TinyBundle.fit(tmp, "swap-b", 12);
+        Path zip = tmp.resolve("swap-b.zip");
+        dev.kensa.bundle.BundleWriter.zip(b, zip);
+        String shaA = ModelLifecycleIT.sha(bundle);
+        String shaB = ModelLifecycleIT.sha(b);
+        Path token = tmp.resolve("mqtt-token");
+        Files.writeString(token, "token-for-the-mqtt-event-test");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try (Mosquitto broker = Mosquitto.launch(true);
+             MqttSubscriber sub = MqttSubscriber.connect(broker, "mes-events", false, PREFIX + "#", PREFIX, WAIT_MS);
+             Daemon d = Daemon.start(tmp.resolve("run-events"), bundle, tmp.resolve("journal-events"),
+                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE, "-Dkensa.api.token-file=" + token,
+                     "-Dkensa.mqtt.inspect=false")) {
+            assertEquals("load", JSON.readTree(sub.next("model/event").getPayload()).get("event").asText());
+            assertEquals(shaA, JSON.readTree(sub.next("status").getPayload()).at("/model/sha256").asText());
+            java.util.function.Function<java.net.http.HttpRequest.Builder, HttpResponse<String>> call = rb -> {
+                try {
+                    return d.http.send(rb.header("Authorization", "Bearer token-for-the-mqtt-event-test")
+                            .header("X-Kensa-User", "mes").build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            String base = "http://127.0.0.1:" + d.port + "/api/v1/model";
+            HttpResponse<String> swapped = call.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
+                    .header("Content-Type", "application/zip").PUT(java.net.http.HttpRequest.BodyPublishers.ofFile(zip)));
+            assertEquals(200, swapped.statusCode(), swapped.body());
+            JsonNode swap = JSON.readTree(sub.next("model/event").getPayload());
+            assertEquals("swap", swap.get("event").asText());
+            assertEquals(shaB, swap.at("/model/sha256").asText());
+            assertEquals(shaA, swap.at("/previous/sha256").asText());
+            assertTrue(swap.get("by").asText().startsWith("mes@"), swap.toString());
+            assertTrue(statusNames(sub, shaB), "the retained status names the new model after the swap");
+
+            byte[] whole = Files.readAllBytes(zip);
+            HttpResponse<String> refused = call.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
+                    .header("Content-Type", "application/zip")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(java.util.Arrays.copyOf(whole, 1000))));
+            assertEquals(422, refused.statusCode(), refused.body());
+            JsonNode refusal = JSON.readTree(sub.next("model/event").getPayload());
+            assertEquals("refusal", refusal.get("event").asText());
+            assertEquals(JSON.readTree(refused.body()).get("error").asText(), refusal.get("reason").asText());
+            assertEquals(shaB, refusal.at("/active/sha256").asText());
+
+            HttpResponse<String> back = call.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/rollback"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()));
+            assertEquals(200, back.statusCode(), back.body());
+            JsonNode rollback = JSON.readTree(sub.next("model/event").getPayload());
+            assertEquals("rollback", rollback.get("event").asText());
+            assertEquals(shaA, rollback.at("/model/sha256").asText());
+            JsonNode result = JSON.readTree(d.inspect(image("good", 2)).body());
+            assertEquals(shaA, result.at("/model/sha256").asText());
+            assertEquals(result.get("id").asText(), JSON.readTree(sub.next("result").getPayload()).get("id").asText());
+        }
+    }
+
+    /** Whether a status message naming model {@code sha} arrives (earlier ones may still name the old model). */
+    private static boolean statusNames(MqttSubscriber sub, String sha) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            MqttMessage m = sub.poll("status", 500);
+            if (m != null && sha.equals(JSON.readTree(m.getPayload()).at("/model/sha256").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void inspectTopicAnswersOnTheResponseTopicWithCorrelationAndReportsCorruptImages() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
              Daemon d = Daemon.start(tmp.resolve("run-mqtt-in"), bundle, tmp.resolve("journal-mqtt-in"),
