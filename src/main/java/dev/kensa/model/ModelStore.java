@@ -218,10 +218,18 @@ public final class ModelStore {
 
     /** Appends one event to the audit log and forces it to disk. */
     public synchronized void audit(Map<String, ?> event) {
-        try (FileChannel ch = FileChannel.open(auditLog, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            byte[] line = (JSON.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
-            ch.write(java.nio.ByteBuffer.wrap(line));
+        try (FileChannel ch = FileChannel.open(auditLog, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            String text = JSON.writeValueAsString(event) + "\n";
+            long size = ch.size();
+            if (size > 0) {
+                java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                ch.read(last, size - 1);
+                if (last.get(0) != '\n') {
+                    text = "\n" + text; // a line torn by a crash stays on its own, unreadable, line
+                }
+            }
+            ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), size); // append: one writer
             ch.force(false);
         } catch (IOException e) {
             throw new KensaException("cannot write the audit log " + auditLog + ": " + e.getMessage(), e);
@@ -235,13 +243,13 @@ public final class ModelStore {
         }
         try {
             java.util.List<String> lines = Files.readAllLines(auditLog, StandardCharsets.UTF_8);
-            java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
-            for (String l : lines.subList(Math.max(0, lines.size() - limit), lines.size())) {
-                if (!l.isBlank()) {
+            java.util.LinkedList<Map<String, Object>> out = new java.util.LinkedList<>();
+            for (int i = lines.size() - 1; i >= 0 && out.size() < limit; i--) {
+                if (!lines.get(i).isBlank()) {
                     try {
                         @SuppressWarnings("unchecked")
-                        Map<String, Object> m = JSON.readValue(l, Map.class);
-                        out.add(m);
+                        Map<String, Object> m = JSON.readValue(lines.get(i), Map.class);
+                        out.addFirst(m);
                     } catch (IOException torn) {
                         // a line cut by a crash: skip it
                     }
