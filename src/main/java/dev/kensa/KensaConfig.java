@@ -20,9 +20,20 @@ public interface KensaConfig {
     @WithDefault("8")
     int batchSize();
 
-    /** Backend: auto, cpu or tensorrt. */
+    /**
+     * Backend: {@code auto} (TensorRT + CUDA when a GPU and the libraries load, else CPU, saying why in the log),
+     * {@code tensorrt} (the GPU or a clear failure) or {@code cpu}.
+     */
     @WithDefault("auto")
     String backend();
+
+    /**
+     * Where serialized TensorRT engines are cached. An engine takes minutes to build and is valid only for one
+     * backbone, TensorRT version, GPU model, precision and batch range, all of which name its file; a mismatch
+     * rebuilds it. Safe to delete at any time.
+     */
+    @WithDefault("data/engine-cache")
+    java.nio.file.Path cacheDir();
 
     /** The box's name in MQTT topics ({@code kensa/<deviceId>/…}) and status. */
     @WithDefault("kensa-1")

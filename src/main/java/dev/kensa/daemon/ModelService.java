@@ -38,7 +38,8 @@ public class ModelService {
             manager = new ModelManager(ModelStore.open(m.storeDir()), new ModelManager.Settings(key,
                     config.threads().orElse(Runtime.getRuntime().availableProcessors()), config.batchSize(),
                     m.maxUploadBytes(), m.maxFiles(), m.maxExtractedBytes(),
-                    pause == null ? null : ModelManager.Step.valueOf(pause)));
+                    pause == null ? null : ModelManager.Step.valueOf(pause),
+                    dev.kensa.gpu.Backends.Options.of(config.backend(), config.cacheDir())));
             ModelManager mm = manager;
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.swaps", mm, ModelManager::swaps)
                     .description("model swaps and rollbacks done").register(meters);

@@ -42,9 +42,13 @@ public final class ModelManager implements AutoCloseable {
      * @param maxFiles         most entries in an uploaded zip
      * @param maxExtractedBytes most bytes an uploaded zip may expand to
      * @param pauseAt          test hook: stop a swap at this step for a minute (null: never)
+     * @param backend          {@code kensa.backend} and {@code kensa.cache-dir} for every model load
      */
     public record Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
-                           long maxExtractedBytes, Step pauseAt) {
+                           long maxExtractedBytes, Step pauseAt, dev.kensa.gpu.Backends.Options backend) {
+        public Settings {
+            backend = backend != null ? backend : dev.kensa.gpu.Backends.Options.defaults();
+        }
     }
 
     /** A loaded, self-tested model. Closed once it is no longer active and its last user has released it. */
@@ -435,7 +439,7 @@ public final class ModelManager implements AutoCloseable {
         ModelBundle bundle = BundleReader.read(dir, settings.publicKey());
         Inspector inspector;
         try {
-            inspector = Inspector.open(bundle, settings.threads(), settings.batchSize());
+            inspector = Inspector.open(bundle, settings.threads(), settings.batchSize(), settings.backend());
         } catch (RuntimeException | LinkageError e) {
             throw new KensaException("backbone of " + bundle.id() + " does not load: " + e.getMessage(), e);
         }

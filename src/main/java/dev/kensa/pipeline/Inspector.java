@@ -1,5 +1,6 @@
 package dev.kensa.pipeline;
 
+import dev.kensa.backbone.Backbone;
 import dev.kensa.backbone.OnnxRuntimeBackbone;
 import dev.kensa.bundle.Manifest;
 import dev.kensa.bundle.ModelBundle;
@@ -55,22 +56,79 @@ public final class Inspector implements AutoCloseable {
         this.batchSize = batchSize;
     }
 
-    /** Opens a bundle on the CPU backend: ONNX Runtime backbone and Java scorer, {@code threads} cores. */
+    /** Opens a bundle on the {@code auto} backend (GPU when present, else CPU), {@code threads} cores. */
     public static Inspector open(ModelBundle bundle, int threads, int batchSize) {
-        Manifest.Input in = bundle.manifest().backbone().input();
-        PipelineConfig pipeline = bundle.pipeline();
-        ImagePreprocessor pre = new ImagePreprocessor(new ImageGeometry(pipeline.image().resize(), pipeline.image().crop()),
-                in.mean(), in.std(), in.channelOrder(), pipeline.heatmap() != null ? pipeline.heatmap().size() : 256);
+        return open(bundle, threads, batchSize, dev.kensa.gpu.Backends.Options.defaults());
+    }
+
+    /**
+     * Opens a bundle on the backend {@code options} ask for ({@code kensa.backend}): TensorRT backbone + CUDA scorer,
+     * or ONNX Runtime backbone + Java scorer. In auto mode a GPU backend that fails to come up falls back to CPU
+     * with the reason logged; in tensorrt mode it fails.
+     */
+    public static Inspector open(ModelBundle bundle, int threads, int batchSize, dev.kensa.gpu.Backends.Options options) {
+        dev.kensa.gpu.Backends.Decision decision = dev.kensa.gpu.Backends.choose(options.mode());
+        if (decision.gpu()) {
+            try {
+                return openGpu(bundle, threads, batchSize, options);
+            } catch (RuntimeException | LinkageError e) {
+                if (options.mode() != dev.kensa.gpu.Backends.Mode.AUTO) {
+                    throw e instanceof dev.kensa.KensaException k ? k
+                            : new dev.kensa.KensaException("GPU backend failed: " + e.getMessage(), e);
+                }
+                dev.kensa.gpu.Backends.fallback("auto: GPU backend failed to load (" + e.getMessage() + ")");
+            }
+        }
+        return openCpu(bundle, threads, batchSize);
+    }
+
+    private static Inspector openGpu(ModelBundle bundle, int threads, int batchSize, dev.kensa.gpu.Backends.Options options) {
+        ImagePreprocessor pre = preprocessor(bundle);
+        String backboneSha = bundle.manifest().sha256().getOrDefault(bundle.manifest().backbone().file(), bundle.sha256());
+        Backbone backbone = new dev.kensa.gpu.TensorRtBackbone(bundle.backbonePath(), backboneSha,
+                bundle.manifest().backbone().outputs(), pre.geometry().crop(), batchSize, options.precision(),
+                new dev.kensa.gpu.EngineCache(options.cacheDir()));
+        FeatureExtractor fx = new FeatureExtractor(pre, backbone, bundle.channels(), threads);
+        try {
+            checkGrid(bundle.stats(), fx);
+            PatchScorer scorer = new dev.kensa.gpu.CudaPatchScorer(bundle.stats(), bundle.channels(), batchSize,
+                    dev.kensa.gpu.CudaPatchScorer.loadKernelImage());
+            return new Inspector(fx, scorer, bundle.pipeline(),
+                    new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
+        } catch (RuntimeException e) {
+            fx.close();
+            throw e;
+        }
+    }
+
+    /** The CPU backend: ONNX Runtime backbone and Java scorer, {@code threads} cores. */
+    public static Inspector openCpu(ModelBundle bundle, int threads, int batchSize) {
+        ImagePreprocessor pre = preprocessor(bundle);
         OnnxRuntimeBackbone backbone = new OnnxRuntimeBackbone(bundle.backbonePath(), bundle.manifest().backbone().outputs(), threads);
         FeatureExtractor fx = new FeatureExtractor(pre, backbone, bundle.channels(), threads);
         GaussianStats stats = bundle.stats();
-        if (stats.gridHeight() != fx.gridHeight() || stats.gridWidth() != fx.gridWidth()) {
+        try {
+            checkGrid(stats, fx);
+        } catch (RuntimeException e) {
             fx.close();
+            throw e;
+        }
+        return new Inspector(fx, dev.kensa.score.PatchScorers.cpu(stats, threads), bundle.pipeline(),
+                new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
+    }
+
+    private static ImagePreprocessor preprocessor(ModelBundle bundle) {
+        Manifest.Input in = bundle.manifest().backbone().input();
+        PipelineConfig pipeline = bundle.pipeline();
+        return new ImagePreprocessor(new ImageGeometry(pipeline.image().resize(), pipeline.image().crop()),
+                in.mean(), in.std(), in.channelOrder(), pipeline.heatmap() != null ? pipeline.heatmap().size() : 256);
+    }
+
+    private static void checkGrid(GaussianStats stats, FeatureExtractor fx) {
+        if (stats.gridHeight() != fx.gridHeight() || stats.gridWidth() != fx.gridWidth()) {
             throw new dev.kensa.KensaException("bundle statistics are for a " + stats.gridHeight() + "x" + stats.gridWidth()
                     + " grid but the backbone gives " + fx.gridHeight() + "x" + fx.gridWidth());
         }
-        return new Inspector(fx, dev.kensa.score.PatchScorers.cpu(stats, threads), pipeline,
-                new InspectionResult.ModelRef(bundle.manifest().id(), bundle.sha256()), batchSize);
     }
 
     /** An image threshold and where it came from ({@link InspectionResult#THRESHOLD_BUNDLE} or override). */

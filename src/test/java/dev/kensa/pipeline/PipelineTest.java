@@ -219,6 +219,20 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void backendSettingPicksCpuOnABoxWithoutGpu() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.kensa.gpu.GpuProbe.status().available(), "this box has a GPU");
+        for (String mode : List.of("cpu", "auto")) {
+            try (Inspector inspector = Inspector.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of(mode, tmp.resolve("cache")))) {
+                assertTrue(inspector.describeBackend().startsWith("onnxruntime-cpu"), mode + ": " + inspector.describeBackend());
+            }
+        }
+        dev.kensa.KensaException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kensa.KensaException.class,
+                () -> Inspector.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of("tensorrt", tmp.resolve("cache"))));
+        assertTrue(e.getMessage().contains("TensorRT/CUDA is not available"), e.getMessage());
+        assertTrue(e.getMessage().contains(dev.kensa.gpu.GpuProbe.status().reason()), e.getMessage());
+    }
+
     @AfterAll
     static void done() {
         bundle = null;

@@ -1,0 +1,95 @@
+package dev.kensa.gpu;
+
+import dev.kensa.KensaException;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Backend selection ({@code kensa.backend}): {@code cpu}; {@code tensorrt} (TensorRT backbone + CUDA scorer, or a
+ * clear failure); {@code auto}, the GPU when the probe finds one with its libraries, else CPU, saying why in one log
+ * line (once per reason per process, not at every model load).
+ */
+public final class Backends {
+    private static final Logger LOG = Logger.getLogger(Backends.class);
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static final AtomicInteger FALLBACK_LINES = new AtomicInteger();
+
+    private Backends() {
+    }
+
+    public enum Mode {
+        AUTO, TENSORRT, CPU;
+
+        public static Mode parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new KensaException("kensa.backend must be auto, tensorrt or cpu, not '" + s + "'");
+            }
+        }
+    }
+
+    /**
+     * @param cacheDir  where TensorRT engines are kept ({@code kensa.cache-dir})
+     * @param precision engine precision (FP32 for parity checks)
+     */
+    public record Options(Mode mode, Path cacheDir, Precision precision) {
+        public static final Path DEFAULT_CACHE_DIR = Path.of("data/engine-cache");
+
+        /** auto, default cache dir, FP16: what callers without configuration (fit, eval, bench) get. */
+        public static Options defaults() {
+            return new Options(Mode.AUTO, DEFAULT_CACHE_DIR, Precision.FP16);
+        }
+
+        public static Options of(String backend, Path cacheDir) {
+            return new Options(Mode.parse(backend), cacheDir, Precision.FP16);
+        }
+    }
+
+    /** Which backend to build and why. */
+    public record Decision(boolean gpu, String reason) {
+    }
+
+    /** The pure rule, apart from the probe so it is tested with made-up GPU states. */
+    static Decision decide(Mode mode, GpuStatus gpu) {
+        return switch (mode) {
+            case CPU -> new Decision(false, "kensa.backend=cpu");
+            case TENSORRT -> {
+                if (!gpu.available()) {
+                    throw new KensaException("kensa.backend=tensorrt but TensorRT/CUDA is not available: " + gpu.reason());
+                }
+                yield new Decision(true, "kensa.backend=tensorrt on " + gpu.describe());
+            }
+            case AUTO -> gpu.available()
+                    ? new Decision(true, "auto: " + gpu.describe())
+                    : new Decision(false, "auto: GPU backend unavailable (" + gpu.reason() + ")");
+        };
+    }
+
+    /** Decides for this box (probing the GPU once per process); logs an auto fallback once. */
+    public static Decision choose(Mode mode) {
+        Decision d = decide(mode, mode == Mode.CPU ? GpuStatus.unavailable("not probed") : GpuProbe.status());
+        if (mode == Mode.AUTO && !d.gpu()) {
+            fallback(d.reason());
+        }
+        return d;
+    }
+
+    /** One log line per distinct reason: the CPU backend is in use and why. */
+    public static void fallback(String reason) {
+        if (LOGGED.add(reason)) {
+            FALLBACK_LINES.incrementAndGet();
+            LOG.infof("backend: CPU (ONNX Runtime + Java scorer); %s", reason);
+        }
+    }
+
+    /** Fallback lines logged so far in this process (for tests). */
+    static int fallbackLines() {
+        return FALLBACK_LINES.get();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.kensa.gpu;
+
+import dev.kensa.KensaException;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
+import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+import static org.bytedeco.cuda.global.cudart.cuGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cuMemAlloc;
+import static org.bytedeco.cuda.global.cudart.cuMemFree;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
+import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
+
+/**
+ * The CUDA resources of one GPU component: device 0's primary context (shared with TensorRT, which uses the
+ * runtime API on the same context), one stream, and the device allocations made through it. One owner, one
+ * {@link #close()} that frees everything. Only constructed after {@link GpuProbe} said the GPU is available.
+ */
+final class CudaSession implements AutoCloseable {
+    private final int device;
+    private final CUctx_st context = new CUctx_st();
+    private final CUstream_st stream = new CUstream_st();
+    private final List<Long> allocations = new ArrayList<>();
+    private boolean closed;
+
+    CudaSession() {
+        if (!GpuProbe.status().available()) {
+            throw new KensaException("CUDA is not available: " + GpuProbe.status().reason());
+        }
+        int[] d = new int[1];
+        check(cuDeviceGet(d, 0), "cuDeviceGet");
+        device = d[0];
+        check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+        try {
+            makeCurrent();
+            check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        } catch (RuntimeException e) {
+            cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
+    }
+
+    /** The driver API wants the context current on the calling thread; callers come from several threads. */
+    void makeCurrent() {
+        check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    CUstream_st stream() {
+        return stream;
+    }
+
+    /** Allocates device memory owned by this session (freed by close). */
+    long alloc(long bytes) {
+        long[] ptr = new long[1];
+        check(cuMemAlloc(ptr, Math.max(bytes, 1)), "cuMemAlloc " + bytes + " bytes");
+        allocations.add(ptr[0]);
+        return ptr[0];
+    }
+
+    void free(long ptr) {
+        if (allocations.remove(ptr)) {
+            cuMemFree(ptr);
+        }
+    }
+
+    void upload(long dst, Pointer src, long bytes) {
+        check(cuMemcpyHtoDAsync(dst, src, bytes, stream), "cuMemcpyHtoDAsync");
+    }
+
+    void download(Pointer dst, long src, long bytes) {
+        check(cuMemcpyDtoHAsync(dst, src, bytes, stream), "cuMemcpyDtoHAsync");
+    }
+
+    void synchronize() {
+        check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** A JavaCPP pointer to a device address, for APIs that take {@code void*} (TensorRT's setTensorAddress). */
+    static Pointer devicePointer(long address) {
+        return new DevicePointer(address);
+    }
+
+    private static final class DevicePointer extends Pointer {
+        DevicePointer(long address) {
+            this.address = address;
+        }
+    }
+
+    static void check(int result, String what) {
+        if (result != CUDA_SUCCESS) {
+            throw new KensaException("CUDA " + what + " failed: " + errorName(result));
+        }
+    }
+
+    static String errorName(int result) {
+        try (org.bytedeco.javacpp.PointerPointer<BytePointer> out = new org.bytedeco.javacpp.PointerPointer<>(1)) {
+            if (cuGetErrorString(result, out) == CUDA_SUCCESS && out.get(0) != null && !out.get(0).isNull()) {
+                return out.getString(0) + " (" + result + ")";
+            }
+        }
+        return "CUresult " + result;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            makeCurrent();
+            cuStreamSynchronize(stream);
+            for (long p : allocations) {
+                cuMemFree(p);
+            }
+            allocations.clear();
+            cuStreamDestroy(stream);
+        } finally {
+            cuDevicePrimaryCtxRelease(device);
+        }
+    }
+}

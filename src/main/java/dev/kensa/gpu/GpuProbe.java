@@ -1,0 +1,126 @@
+package dev.kensa.gpu;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.jboss.logging.Logger;
+
+import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
+import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR;
+import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGetAttribute;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGetCount;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGetName;
+import static org.bytedeco.cuda.global.cudart.cuDeviceTotalMem;
+import static org.bytedeco.cuda.global.cudart.cuDriverGetVersion;
+import static org.bytedeco.cuda.global.cudart.cuInit;
+
+/**
+ * Probes CUDA and TensorRT once per process (device 0: driver, device count, name, compute capability, memory,
+ * TensorRT library). Loading the JavaCPP CUDA classes without a driver throws {@code UnsatisfiedLinkError} the
+ * first time and {@code NoClassDefFoundError} ever after, which hides the real reason; so the probe runs once,
+ * catches everything, keeps the first reason, and nothing touches those classes again when it failed
+ * (every GPU class goes through {@link #status()} first).
+ */
+public final class GpuProbe {
+    private static final Logger LOG = Logger.getLogger(GpuProbe.class);
+    /** TensorRT 10 builds for Turing (sm_75) and newer; older GPUs run the CPU backend. */
+    public static final int MIN_COMPUTE_CAPABILITY = 75;
+
+    private GpuProbe() {
+    }
+
+    private static final class Holder {
+        static final GpuStatus STATUS = probeSafely();
+    }
+
+    /** The probe's result; the probe runs on the first call only. Never throws. */
+    public static GpuStatus status() {
+        return Holder.STATUS;
+    }
+
+    private static GpuStatus probeSafely() {
+        GpuStatus s;
+        try {
+            s = probe();
+        } catch (Throwable t) { // LinkageError above all: no libcuda, no JNI bindings, no TensorRT
+            String reason = reasonOf(t);
+            if (reason.contains("jni")) {
+                reason += " (this build has no GPU natives: package with -Pgpu-redist)";
+            }
+            s = GpuStatus.unavailable(reason);
+        }
+        LOG.debugf("GPU probe: %s", s.describe());
+        return s;
+    }
+
+    private static GpuStatus probe() {
+        int rc = cuInit(0);
+        if (rc != CUDA_SUCCESS) {
+            return GpuStatus.unavailable("CUDA driver did not initialise (CUresult " + rc + ")");
+        }
+        int[] driver = new int[1];
+        cuDriverGetVersion(driver);
+        int[] count = new int[1];
+        rc = cuDeviceGetCount(count);
+        if (rc != CUDA_SUCCESS || count[0] == 0) {
+            return GpuStatus.unavailable("no CUDA GPU found (driver " + driver[0] + ")");
+        }
+        int[] device = new int[1];
+        check(cuDeviceGet(device, 0), "cuDeviceGet");
+        String name;
+        try (BytePointer buffer = new BytePointer(256)) {
+            check(cuDeviceGetName(buffer, 256, device[0]), "cuDeviceGetName");
+            name = buffer.getString().trim();
+        }
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        check(cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device[0]), "compute capability");
+        check(cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device[0]), "compute capability");
+        long memory;
+        try (SizeTPointer bytes = new SizeTPointer(1)) {
+            check(cuDeviceTotalMem(bytes, device[0]), "cuDeviceTotalMem");
+            memory = bytes.get();
+        }
+        int cc = major[0] * 10 + minor[0];
+        if (cc < MIN_COMPUTE_CAPABILITY) {
+            return GpuStatus.unavailable(name + " has compute capability " + major[0] + "." + minor[0]
+                    + ", TensorRT needs " + MIN_COMPUTE_CAPABILITY / 10 + "." + MIN_COMPUTE_CAPABILITY % 10 + " or newer");
+        }
+        String trt;
+        try {
+            Loader.load(org.bytedeco.tensorrt.global.nvinfer.class);
+            Loader.load(org.bytedeco.tensorrt.global.nvonnxparser.class);
+            int v = org.bytedeco.tensorrt.global.nvinfer.getInferLibVersion(); // e.g. 101501 = 10.15.1
+            trt = (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100);
+        } catch (Throwable t) {
+            return GpuStatus.unavailable("TensorRT libraries do not load on " + name + ": " + reasonOf(t));
+        }
+        return new GpuStatus(true, "ok", name, cc, memory, driver[0], trt);
+    }
+
+    private static void check(int rc, String what) {
+        if (rc != CUDA_SUCCESS) {
+            throw new IllegalStateException(what + " failed (CUresult " + rc + ")");
+        }
+    }
+
+    /** The innermost message that names something (a library, a symbol), in one line. */
+    static String reasonOf(Throwable t) {
+        String best = null;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                best = c.getClass().getSimpleName() + ": " + c.getMessage();
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        if (best == null) {
+            best = t.getClass().getName();
+        }
+        int nl = best.indexOf('\n');
+        return nl < 0 ? best : best.substring(0, nl);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.kensa.gpu;
+
+import dev.kensa.score.GaussianStats;
+
+/**
+ * The contract with the fused gather + Mahalanobis kernel in {@code native/kensa_kernels.cu}, in one place: names,
+ * parameter list and launch configuration. {@link CudaPatchScorer} builds its launch from this class and from
+ * nothing else.
+ *
+ * <p>TODO(native): the kernel is being written separately; {@link #PARAMETERS} and the launch rules below mirror
+ * its draft contract (native/README.md, 21 parameters) and must be re-checked when it is final.
+ */
+public final class MahalanobisKernel {
+    private MahalanobisKernel() {
+    }
+
+    public static final String F32 = "kensa_mahalanobis_f32";
+    public static final String F16 = "kensa_mahalanobis_f16";
+
+    /** Where the kernel image is looked for: system property (a file), the native build, then the classpath. */
+    public static final String PATH_PROPERTY = "kensa.gpu.kernel";
+    public static final String BUILD_FILE = "native/build/kensa_kernels.fatbin";
+    public static final String RESOURCE = "/dev/kensa/gpu/kensa_kernels.fatbin";
+
+    /** One kernel parameter: device pointers go in as 8 bytes, ints as int32. */
+    public enum Param {
+        LAYER1(true), LAYER2(true), LAYER3(true),
+        C1(false), C2(false), C3(false),
+        H1(false), W1(false), H2(false), W2(false), H3(false), W3(false),
+        CHANNELS(true), D(false),
+        MEAN(true), FACTOR(true), OUT(true),
+        P(false), GRID_W(false), N(false), N_TILE(false);
+
+        public final boolean pointer;
+
+        Param(boolean pointer) {
+            this.pointer = pointer;
+        }
+    }
+
+    /** TODO(native): the kernel's parameter order as of its draft contract. */
+    public static final Param[] PARAMETERS = Param.values();
+
+    /** Threads per block (KENSA_BLOCK; more is refused by the kernel's launch bounds). */
+    public static final int BLOCK_THREADS = 256;
+    /** Dynamic shared memory available on every architecture without an opt-in. */
+    public static final int MAX_SHARED_BYTES = 48 * 1024;
+    /** Most images per tile. */
+    public static final int MAX_TILE = 64;
+
+    public static String name(GaussianStats.Dtype dtype) {
+        return dtype == GaussianStats.Dtype.FLOAT16 ? F16 : F32;
+    }
+
+    /** Staged image slots for a tile of t images: the next power of two up to 32, then multiples of 32. */
+    static int slots(int t) {
+        if (t <= 32) {
+            int s = 1;
+            while (s < t) {
+                s <<= 1;
+            }
+            return s;
+        }
+        return 32 * ((t + 31) / 32);
+    }
+
+    /** Dynamic shared memory for one block: the staged differences and the per-warp partial sums. */
+    public static int sharedBytes(int dims, int tile) {
+        return 4 * (dims + BLOCK_THREADS / 32) * slots(tile);
+    }
+
+    /** Images per tile: the whole batch (up to 64) unless shared memory would exceed 48 KiB, then halved. */
+    public static int tile(int batch, int dims) {
+        int t = Math.min(batch, MAX_TILE);
+        while (t > 1 && sharedBytes(dims, t) > MAX_SHARED_BYTES) {
+            t /= 2;
+        }
+        return t;
+    }
+
+    /** Grid: x over positions, y over tiles of the batch. */
+    public static int[] grid(int batch, int positions, int tile) {
+        return new int[]{positions, (batch + tile - 1) / tile, 1};
+    }
+}
