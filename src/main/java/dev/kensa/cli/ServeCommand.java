@@ -28,10 +28,17 @@ public class ServeCommand implements Callable<Integer> {
             + "another active one (default: the store's active model, else kensa.model.dir)")
     Path model;
 
+    @Option(names = "--backend", description = "auto, cpu or tensorrt (default: kensa.backend); tensorrt fails at once "
+            + "when TensorRT/CUDA cannot be used")
+    String backend;
+
     @Override
     public Integer call() throws Exception {
         KensaConfig config = Arc.container().instance(KensaConfig.class).get();
         Path bundle = model != null ? model : config.model().dir().orElse(null);
+        String chosenBackend = backend != null ? backend : config.backend();
+        // before anything listens or loads: a box told to use TensorRT without a usable GPU stops here, saying why
+        dev.kensa.gpu.Backends.choose(dev.kensa.gpu.Backends.Mode.parse(chosenBackend));
         // refuse a bad token file before anything listens
         if (config.api().tokenFile().isPresent()) {
             Arc.container().instance(dev.kensa.http.ApiToken.class).get().load(config.api().tokenFile().get());
@@ -47,7 +54,7 @@ public class ServeCommand implements Callable<Integer> {
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().broker(broker);
             url = java.util.Optional.of(broker.uri());
         }
-        models.start(bundle, model != null);
+        models.start(bundle, model != null, chosenBackend);
         ResultPublisher publisher = null;
         MqttInspectSource inspectSource = null;
         if (url.isPresent()) {

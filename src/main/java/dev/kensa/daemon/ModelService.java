@@ -30,7 +30,7 @@ public class ModelService {
     private volatile ModelManager manager;
 
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
-    public synchronized ModelManager.Loaded start(Path configured, boolean explicit) {
+    public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
         if (manager == null) {
             KensaConfig.Model m = config.model();
             java.security.PublicKey key = m.publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);
@@ -39,7 +39,7 @@ public class ModelService {
                     config.threads().orElse(Runtime.getRuntime().availableProcessors()), config.batchSize(),
                     m.maxUploadBytes(), m.maxFiles(), m.maxExtractedBytes(),
                     pause == null ? null : ModelManager.Step.valueOf(pause),
-                    dev.kensa.gpu.Backends.Options.of(config.backend(), config.cacheDir())));
+                    dev.kensa.gpu.Backends.Options.of(backend != null ? backend : config.backend(), config.cacheDir())));
             ModelManager mm = manager;
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.swaps", mm, ModelManager::swaps)
                     .description("model swaps and rollbacks done").register(meters);

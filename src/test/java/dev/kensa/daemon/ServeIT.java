@@ -36,6 +36,15 @@ class ServeIT {
     }
 
     @Test
+    void tensorrtBackendWithoutAGpuFailsFastSayingWhy() throws Exception {
+        long t0 = System.nanoTime();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Daemon.start(tmp.resolve("run-trt"), bundle, tmp.resolve("journal-trt"), "-Dkensa.backend=tensorrt"));
+        assertTrue(e.getMessage().contains("kensa.backend=tensorrt but TensorRT/CUDA is not available"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+    }
+
+    @Test
     void inspectsOverHttpAndJournalsEveryResultIncludingErrors() throws Exception {
         Path journal = tmp.resolve("journal-http");
         List<String> ids = new ArrayList<>();
