@@ -397,7 +397,7 @@ public final class BundleReader {
 
     // ---------------------------------------------------------------- sha256
 
-    static String sha256Hex(byte[] bytes) {
+    public static String sha256Hex(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 

@@ -13,9 +13,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Fit on DATASET/train/good, inspect DATASET/test, report image/pixel AUROC, AUPRO, F1-max and timings.")
@@ -53,7 +51,7 @@ public class EvalCommand implements Callable<Integer> {
             }
         } finally {
             if (bundle == null) {
-                deleteTree(out.getParent());
+                dev.kensa.util.FileTrees.delete(out.getParent());
             }
         }
         spec.commandLine().getOut().printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
@@ -75,14 +73,4 @@ public class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

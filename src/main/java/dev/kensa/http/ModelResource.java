@@ -25,8 +25,6 @@ import jakarta.ws.rs.core.Response;
 
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -117,9 +115,10 @@ public class ModelResource {
     @DELETE
     @Path("/threshold")
     public Response clearThreshold(@HeaderParam("X-Kensa-User") String user) {
-        return setThreshold(null, who(user), null);
+        return setThreshold(null, user, null);
     }
 
+    /** @param by the caller's name as given (body or header); {@link #who} adds the address */
     private Response setThreshold(Double value, String by, String reason) {
         ModelManager m = models.manager();
         if (m == null) {
@@ -189,7 +188,7 @@ public class ModelResource {
         try {
             byte[] manifestBytes = Files.readAllBytes(dir.resolve(BundleReader.MANIFEST));
             Manifest mf = BundleReader.readManifest(dir);
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(manifestBytes));
+            String sha = BundleReader.sha256Hex(manifestBytes); // a bundle's identity, as BundleReader defines it
             d.put("id", mf.id());
             d.put("name", mf.name());
             d.put("sha256", sha);

@@ -336,9 +336,7 @@ public final class ModelManager implements AutoCloseable {
             throw refuse(413, e.getMessage(), e, by, null);
         } catch (Refused e) {
             throw refuse(e.status(), e.getMessage(), e, by, null);
-        } catch (BundleException e) {
-            throw refuse(422, "bundle refused: " + e.getMessage(), e, by, null);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) { // BundleException included: checksum, signature, zip, self-test
             throw refuse(422, "bundle refused: " + e.getMessage(), e, by, null);
         } finally {
             if (!committed) {
@@ -581,7 +579,7 @@ public final class ModelManager implements AutoCloseable {
 
     private static void deleteQuietly(Path p) {
         try {
-            ModelStore.deleteTree(p);
+            dev.kensa.util.FileTrees.delete(p);
         } catch (IOException e) {
             LOG.warnf("cannot delete %s: %s", p, e.getMessage());
         }

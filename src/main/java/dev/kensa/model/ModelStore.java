@@ -3,6 +3,7 @@ package dev.kensa.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.KensaException;
+import dev.kensa.util.FileTrees;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,7 +91,7 @@ public final class ModelStore {
             Files.createDirectories(s.staging);
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(s.staging)) {
                 for (Path p : ds) {
-                    deleteTree(p);
+                    FileTrees.delete(p);
                 }
             }
             Files.deleteIfExists(root.resolve("state.json.tmp"));
@@ -166,7 +167,7 @@ public final class ModelStore {
         Path target = bundles.resolve(nameOf(sha256));
         try {
             if (Files.isDirectory(target)) {
-                deleteTree(verifiedDir);
+                FileTrees.delete(verifiedDir);
                 return target;
             }
             syncTree(verifiedDir);
@@ -208,7 +209,7 @@ public final class ModelStore {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(bundles)) {
             for (Path p : ds) {
                 if (!keep.contains(p.getFileName().toString())) {
-                    deleteTree(p);
+                    FileTrees.delete(p);
                 }
             }
         } catch (IOException e) {
@@ -259,25 +260,6 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    public static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                Files.delete(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static void syncTree(Path dir) throws IOException {
