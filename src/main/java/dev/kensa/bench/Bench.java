@@ -2,12 +2,14 @@ package dev.kensa.bench;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kensa.backbone.Backbone;
-import dev.kensa.backbone.FeatureMaps;
+import dev.kensa.backbone.DeviceBackbone;
 import dev.kensa.bundle.ModelBundle;
-import dev.kensa.embedding.EmbeddingExtractor;
+import dev.kensa.gpu.Backends;
+import dev.kensa.gpu.GpuProbe;
+import dev.kensa.gpu.Precision;
 import dev.kensa.image.ImagePreprocessor;
 import dev.kensa.image.ImageTensor;
+import dev.kensa.pipeline.FeatureExtractor;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.pipeline.Inspector;
@@ -24,17 +26,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * {@code kensa bench}: per-stage latency and end-to-end throughput of the inspection path on real images, each
- * batch size measured side by side in one run (this machine is noisy: compare ratios, not absolute numbers
- * across runs). Images are read into memory first, so disk speed is not part of any figure.
+ * batch size (and, on a GPU, each engine precision) measured side by side in one run (this machine is noisy:
+ * compare ratios, not absolute numbers across runs). Images are read into memory first, so disk speed is not part
+ * of any figure.
  *
  * <p>Stage rows are single stream: one image (or one batch, divided by its size) at a time, every stage using the
- * configured threads. End-to-end runs the real {@link Inspector} (decode overlapped with inference) plus heatmap
- * JPEG and result JSON for every image; backbone-only runs the backbone alone on pre-decoded tensors at the same
- * batch and threads. The Mahalanobis rows compare the scalar and vector kernels and float32/float16 statistics.
+ * configured threads. The backbone and Mahalanobis rows are the model's own route ({@link Inspector#scoreTensors}):
+ * on the GPU the backbone leaves its layers on the device and "mahalanobis" is the fused gather + distance kernel
+ * (no gather row); on the CPU the host gather has its row, and the scalar kernel and float16 statistics are
+ * measured beside the one in use. Figures per batch: end to end (the real {@link Inspector}, decode overlapped,
+ * heatmap JPEG and result JSON for every image); from pre-decoded tensors (backbone, Mahalanobis, anomaly maps and
+ * regions as the inspector makes them, images of a batch in parallel; no decode, no JPEG); the backbone alone. The
+ * "post" row is one image at a time.
  */
 public final class Bench {
     private Bench() {
@@ -44,64 +52,90 @@ public final class Bench {
     public record Stage(String stage, double meanMs, double p50Ms, double p95Ms) {
     }
 
-    public record BatchRun(int batch, List<Stage> stages, double endToEndImagesPerS, double backboneOnlyImagesPerS,
-                           double endToEndOverBackbone, double scoreAndPostOverBackbone) {
+    /**
+     * @param precision               the engine precision on a GPU, "fp32" on the CPU (ONNX Runtime computes float32)
+     * @param mahalanobisOverBackbone the Mahalanobis stage's share of the backbone's time
+     */
+    public record BatchRun(int batch, String precision, List<Stage> stages, double endToEndImagesPerS,
+                           double predecodedImagesPerS, double backboneOnlyImagesPerS, double endToEndOverBackbone,
+                           double mahalanobisOverBackbone, double scoreAndPostOverBackbone) {
     }
 
     public record Soak(int images, long rssStartKb, long rssEndKb, double imagesPerS) {
     }
 
-    public record Report(String model, String backend, String cpuKernel, int threads, int images, int imageWidth,
-                         int imageHeight, long statsBytesFloat32, long statsBytesFloat16, List<BatchRun> runs, Soak soak) {
+    /** @param gpu the GPU probe's one line: name, compute capability and memory, or why there is none */
+    public record Report(String model, String backend, String route, String gpu, String cpuKernel, int threads, int images,
+                         int imageWidth, int imageHeight, long statsBytesFloat32, long statsBytesFloat16,
+                         List<BatchRun> runs, Soak soak) {
     }
 
+    /**
+     * @param backend    which backend to open ({@code mode}, engine cache); its precision is replaced by each of
+     *                   {@code precisions} in turn on a GPU
+     * @param precisions engine precisions to compare (GPU only; the CPU runs once)
+     */
     public static Report run(ModelBundle bundle, List<Path> files, int count, int[] batches, int threads, int soakImages,
-                             boolean progress) throws Exception {
+                             Backends.Options backend, List<Precision> precisions, boolean progress) throws Exception {
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             images.add(Files.readAllBytes(files.get(i % files.size())));
         }
         List<BatchRun> runs = new ArrayList<>();
-        String backend;
+        String described = null, route = null;
         int w = 0, h = 0;
         Soak soak = null;
         GaussianStats f32 = bundle.stats().dtype() == GaussianStats.Dtype.FLOAT32 ? bundle.stats() : null;
         long statsF32 = f32 != null ? f32.memoryBytes() : bundle.stats().memoryBytes() + 2L * bundle.stats().factor16().length;
         long statsF16 = bundle.stats().toFloat16().memoryBytes();
-        try (Inspector inspector = Inspector.open(bundle, threads, Arrays.stream(batches).max().orElse(8))) {
-            backend = inspector.describeBackend();
-            for (int batch : batches) {
-                BatchRun r = measure(bundle, inspector, images, batch, threads, progress);
-                runs.add(r);
-            }
-            try (Mat m = inspector.features().preprocessor().decode(images.get(0))) {
-                w = m.cols();
-                h = m.rows();
-            }
-            if (soakImages > 0) {
-                soak = soak(bundle, images, soakImages, threads, progress);
+        int maxBatch = Arrays.stream(batches).max().orElse(8);
+        boolean gpu = Backends.choose(backend.mode()).gpu();
+        List<Precision> passes = gpu ? precisions : List.of(Precision.FP32);
+        for (Precision precision : passes) {
+            Backends.Options options = new Backends.Options(backend.mode(), backend.cacheDir(), precision);
+            // one inspector per precision for every batch size: a GPU builds (or loads) one engine for batch 1..max
+            try (Inspector inspector = Inspector.open(bundle, threads, maxBatch, options)) {
+                String label = inspector.route().equals("fused") ? precision.name().toLowerCase(Locale.ROOT) : "fp32";
+                described = described == null ? inspector.describeBackend() : described + "; " + inspector.describeBackend();
+                route = inspector.route();
+                for (int batch : batches) {
+                    runs.add(measure(bundle, inspector, images, batch, label, threads, progress));
+                }
+                if (w == 0) {
+                    try (Mat m = inspector.features().preprocessor().decode(images.get(0))) {
+                        w = m.cols();
+                        h = m.rows();
+                    }
+                }
+                if (soakImages > 0 && soak == null) {
+                    soak = soak(inspector, images, soakImages, progress);
+                }
             }
         }
-        return new Report(bundle.id(), backend, PatchScorers.cpuKernel(), threads, count, w, h, statsF32, statsF16, runs, soak);
+        return new Report(bundle.id(), described, route, GpuProbe.status().describe(), PatchScorers.cpuKernel(), threads,
+                count, w, h, statsF32, statsF16, runs, soak);
     }
 
-    private static BatchRun measure(ModelBundle bundle, Inspector inspector, List<byte[]> images, int batch, int threads,
-                                    boolean progress) throws Exception {
+    private static BatchRun measure(ModelBundle bundle, Inspector inspector, List<byte[]> images, int batch, String precision,
+                                    int threads, boolean progress) throws Exception {
         ImagePreprocessor pre = inspector.features().preprocessor();
-        Backbone backbone = inspector.features().backbone();
-        EmbeddingExtractor gather = new EmbeddingExtractor(bundle.channels());
+        boolean host = inspector.route().equals("host");
         int positions = inspector.features().positions();
         int tensor = pre.tensorSize();
         ObjectMapper json = new ObjectMapper();
         Map<String, List<Double>> t = new LinkedHashMap<>();
-        for (String s : List.of("decode", "preprocess", "backbone", "gather", "mahalanobis", "mahalanobis-scalar",
-                "mahalanobis-f16", "post", "heatmap", "result-json")) {
+        List<String> rows = host
+                ? List.of("decode", "preprocess", "backbone", "gather", "mahalanobis", "mahalanobis-scalar",
+                "mahalanobis-f16", "post", "heatmap", "result-json")
+                : List.of("decode", "preprocess", "backbone", "mahalanobis", "post", "heatmap", "result-json");
+        for (String s : rows) {
             t.put(s, new ArrayList<>());
         }
         GaussianStats stats = bundle.stats();
-        Progress bar = progress ? new Progress("stages b=" + batch, images.size()) : Progress.silent(images.size());
-        try (PatchScorer scalar = PatchScorers.scalar(stats, threads);
-             PatchScorer f16 = PatchScorers.cpu(stats.toFloat16(), threads)) {
+        Progress bar = progress ? new Progress("stages b=" + batch + " " + precision, images.size()) : Progress.silent(images.size());
+        // the CPU comparison kernels run on host embeddings only: on the GPU route there are none
+        try (PatchScorer scalar = host ? PatchScorers.scalar(stats, threads) : null;
+             PatchScorer f16 = host ? PatchScorers.cpu(stats.toFloat16(), threads) : null) {
             float[] input = new float[batch * tensor];
             float[] distances = new float[batch * positions];
             // the first batches (at least 24 images) warm the JIT up and are not counted
@@ -123,23 +157,29 @@ public final class Bench {
                         }
                     }
                 }
-                long b0 = System.nanoTime();
-                FeatureMaps maps = backbone.extract(input, batch);
-                long b1 = System.nanoTime();
-                float[] emb = gather.extract(maps);
-                long b2 = System.nanoTime();
-                inspector.scorer().score(emb, batch, distances);
-                long b3 = System.nanoTime();
-                scalar.score(emb, batch, new float[batch * positions]);
-                long b4 = System.nanoTime();
-                f16.score(emb, batch, new float[batch * positions]);
-                long b5 = System.nanoTime();
-                if (counted) {
-                    t.get("backbone").add(ms(b0, b1) / batch);
-                    t.get("gather").add(ms(b1, b2) / batch);
-                    t.get("mahalanobis").add(ms(b2, b3) / batch);
-                    t.get("mahalanobis-scalar").add(ms(b3, b4) / batch);
-                    t.get("mahalanobis-f16").add(ms(b4, b5) / batch);
+                if (host) {
+                    // the route's own stages, then the comparison kernels on the same embedding
+                    FeatureExtractor.Embedding e = inspector.features().embed(input, batch);
+                    long b2 = System.nanoTime();
+                    inspector.scorer().score(e.values(), batch, distances);
+                    long b3 = System.nanoTime();
+                    scalar.score(e.values(), batch, new float[batch * positions]);
+                    long b4 = System.nanoTime();
+                    f16.score(e.values(), batch, new float[batch * positions]);
+                    long b5 = System.nanoTime();
+                    if (counted) {
+                        t.get("backbone").add(e.backboneMs() / batch);
+                        t.get("gather").add(e.gatherMs() / batch);
+                        t.get("mahalanobis").add(ms(b2, b3) / batch);
+                        t.get("mahalanobis-scalar").add(ms(b3, b4) / batch);
+                        t.get("mahalanobis-f16").add(ms(b4, b5) / batch);
+                    }
+                } else {
+                    Inspector.StageTimes st = inspector.scoreTensors(input, batch, distances);
+                    if (counted) {
+                        t.get("backbone").add(st.backboneMs() / batch);
+                        t.get("mahalanobis").add(st.scoreMs() / batch);
+                    }
                 }
                 for (int i = 0; i < batch; i++) {
                     long p0 = System.nanoTime();
@@ -167,65 +207,82 @@ public final class Bench {
             stages.add(stage(e.getKey(), e.getValue()));
         }
 
-        // backbone alone on pre-decoded tensors, same batch and threads
+        // pre-decoded tensors in memory: the backbone alone, then backbone + Mahalanobis + map + regions
         float[] input = new float[batch * tensor];
+        int[] widths = new int[batch];
+        int[] heights = new int[batch];
         for (int i = 0; i < batch; i++) {
-            pre.prepare(images.get(i), input, i * tensor);
+            ImageTensor it = pre.prepare(images.get(i), input, i * tensor);
+            widths[i] = it.originalWidth();
+            heights[i] = it.originalHeight();
         }
-        int rounds = Math.max(1, images.size() / batch);
-        backbone.extract(input, batch);
+        int rounds = Math.max(2, images.size() / batch);
+        float[] distances = new float[batch * positions];
+        inspector.scoreTensors(input, batch, distances);
         long bb0 = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
-            backbone.extract(input, batch);
+            backboneOnly(inspector, input, batch);
         }
         double backboneOnly = rounds * batch / ((System.nanoTime() - bb0) / 1e9);
+        long pd0 = System.nanoTime();
+        for (int r = 0; r < rounds; r++) {
+            inspector.scoreTensors(input, batch, distances);
+            inspector.post(distances, widths, heights);
+        }
+        double predecoded = rounds * batch / ((System.nanoTime() - pd0) / 1e9);
 
         // end to end: decode (overlapped) -> result, heatmap JPEG and result JSON for every image
         List<ImageInput> inputs = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             inputs.add(ImageInput.of("bench-" + i, images.get(i)));
         }
-        double endToEnd;
-        try (Inspector e2e = Inspector.open(bundle, threads, batch)) {
-            e2e.inspect(inputs.subList(0, Math.min(inputs.size(), 2 * batch)), in -> { });
-            long e0 = System.nanoTime();
-            int[] done = {0};
-            e2e.inspect(inputs, in -> {
-                try {
-                    e2e.heatmapJpeg(in);
-                    json.writeValueAsBytes(in.result());
-                    done[0]++;
-                } catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            endToEnd = done[0] / ((System.nanoTime() - e0) / 1e9);
-        }
+        inspector.inspect(inputs.subList(0, Math.min(inputs.size(), 2 * batch)), batch, in -> { });
+        long e0 = System.nanoTime();
+        int[] done = {0};
+        inspector.inspect(inputs, batch, in -> {
+            try {
+                inspector.heatmapJpeg(in);
+                json.writeValueAsBytes(in.result());
+                done[0]++;
+            } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        double endToEnd = done[0] / ((System.nanoTime() - e0) / 1e9);
         double backboneMean = mean(t.get("backbone"));
-        double scoreAndPost = mean(t.get("mahalanobis")) + mean(t.get("post"));
-        return new BatchRun(batch, stages, round(endToEnd), round(backboneOnly), round(endToEnd / backboneOnly),
-                round(scoreAndPost / backboneMean));
+        double mahalanobis = mean(t.get("mahalanobis"));
+        double scoreAndPost = mahalanobis + mean(t.get("post"));
+        return new BatchRun(batch, precision, stages, round(endToEnd), round(predecoded), round(backboneOnly),
+                round(endToEnd / backboneOnly), round(mahalanobis / backboneMean), round(scoreAndPost / backboneMean));
     }
 
-    private static Soak soak(ModelBundle bundle, List<byte[]> images, int n, int threads, boolean progress) {
+    /** The backbone as the route runs it: outputs left on the device (GPU) or copied to the host (CPU). */
+    private static void backboneOnly(Inspector inspector, float[] input, int batch) {
+        if (inspector.route().equals("fused")) {
+            ((DeviceBackbone) inspector.features().backbone()).extractOnDevice(input, batch);
+        } else {
+            inspector.features().backbone().extract(input, batch);
+        }
+    }
+
+    private static Soak soak(Inspector in, List<byte[]> images, int n, boolean progress) {
         List<ImageInput> inputs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inputs.add(ImageInput.of("soak-" + i, images.get(i % images.size())));
         }
         Progress bar = progress ? new Progress("soak", n) : Progress.silent(n);
-        try (Inspector in = Inspector.open(bundle, threads, 8)) {
-            in.inspect(inputs.subList(0, Math.min(n, 64)), x -> in.heatmapJpeg(x));
-            System.gc();
-            long rss0 = rssKb();
-            long t0 = System.nanoTime();
-            in.inspect(inputs, x -> {
-                in.heatmapJpeg(x);
-                bar.advance(1);
-            });
-            double rate = n / ((System.nanoTime() - t0) / 1e9);
-            System.gc();
-            return new Soak(n, rss0, rssKb(), round(rate));
-        }
+        int batch = Math.min(8, in.batchSize());
+        in.inspect(inputs.subList(0, Math.min(n, 64)), batch, x -> in.heatmapJpeg(x));
+        System.gc();
+        long rss0 = rssKb();
+        long t0 = System.nanoTime();
+        in.inspect(inputs, batch, x -> {
+            in.heatmapJpeg(x);
+            bar.advance(1);
+        });
+        double rate = n / ((System.nanoTime() - t0) / 1e9);
+        System.gc();
+        return new Soak(n, rss0, rssKb(), round(rate));
     }
 
     /** Resident set size of this process from /proc (Linux), or -1. */
@@ -265,27 +322,28 @@ public final class Bench {
     /** The report as a table a person reads. */
     public static String table(Report r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("model %s, %d images %dx%d, %d threads%nbackend %s%n", r.model(), r.images(),
-                r.imageWidth(), r.imageHeight(), r.threads(), r.backend()));
+        sb.append(String.format("model %s, %d images %dx%d, %d threads%nbackend %s (%s route)%ngpu %s%n", r.model(),
+                r.images(), r.imageWidth(), r.imageHeight(), r.threads(), r.backend(), r.route(), r.gpu()));
         sb.append(String.format("statistics memory: float32 %.1f MB, float16 %.1f MB%n", r.statsBytesFloat32() / 1e6,
                 r.statsBytesFloat16() / 1e6));
         sb.append(String.format("%-20s", "stage ms/image"));
         for (BatchRun b : r.runs()) {
-            sb.append(String.format("%24s", "batch " + b.batch() + " mean/p50/p95"));
+            sb.append(String.format("%26s", "b" + b.batch() + " " + b.precision() + " mean/p50/p95"));
         }
         sb.append('\n');
         for (int s = 0; s < r.runs().get(0).stages().size(); s++) {
             sb.append(String.format("%-20s", r.runs().get(0).stages().get(s).stage()));
             for (BatchRun b : r.runs()) {
                 Stage st = b.stages().get(s);
-                sb.append(String.format("%24s", String.format("%.2f/%.2f/%.2f", st.meanMs(), st.p50Ms(), st.p95Ms())));
+                sb.append(String.format("%26s", String.format("%.2f/%.2f/%.2f", st.meanMs(), st.p50Ms(), st.p95Ms())));
             }
             sb.append('\n');
         }
         for (BatchRun b : r.runs()) {
-            sb.append(String.format("batch %d: end-to-end %.1f img/s, backbone only %.1f img/s, ratio %.2f; "
-                            + "(mahalanobis + post) / backbone = %.3f%n", b.batch(), b.endToEndImagesPerS(),
-                    b.backboneOnlyImagesPerS(), b.endToEndOverBackbone(), b.scoreAndPostOverBackbone()));
+            sb.append(String.format("batch %d %s: end-to-end %.1f img/s, pre-decoded %.1f img/s, backbone only %.1f img/s, "
+                            + "end-to-end/backbone %.2f; mahalanobis/backbone %.3f, (mahalanobis + post)/backbone %.3f%n",
+                    b.batch(), b.precision(), b.endToEndImagesPerS(), b.predecodedImagesPerS(), b.backboneOnlyImagesPerS(),
+                    b.endToEndOverBackbone(), b.mahalanobisOverBackbone(), b.scoreAndPostOverBackbone()));
         }
         if (r.soak() != null) {
             sb.append(String.format("soak %d images: RSS %d MB -> %d MB, %.1f img/s%n", r.soak().images(),

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kensa.KensaException;
 import dev.kensa.bench.Bench;
 import dev.kensa.bundle.BundleReader;
+import dev.kensa.gpu.Backends;
+import dev.kensa.gpu.Precision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,6 +36,16 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--soak", defaultValue = "0", description = "also run this many images end to end and report RSS growth")
     int soak;
 
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu or tensorrt (default ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--precision", defaultValue = "fp16", split = ",",
+            description = "TensorRT engine precisions to compare on a GPU, e.g. fp16,fp32 (default ${DEFAULT-VALUE}); the CPU runs float32")
+    List<String> precisions;
+
+    @Option(names = "--cache-dir", description = "TensorRT engine cache (default data/engine-cache)")
+    Path cacheDir;
+
     @Option(names = "--json", description = "write the report as JSON")
     Path json;
 
@@ -45,7 +57,10 @@ public class BenchCommand implements Callable<Integer> {
             throw new KensaException("--count must be at least twice the largest batch (" + 2 * max + ")");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Bench.Report r = Bench.run(BundleReader.read(target.model), images, count, batches, t, soak, true);
+        Backends.Options options = new Backends.Options(Backends.Mode.parse(backend),
+                cacheDir != null ? cacheDir : Backends.Options.DEFAULT_CACHE_DIR, Precision.FP16);
+        List<Precision> chosen = precisions.stream().map(Precision::parse).distinct().toList();
+        Bench.Report r = Bench.run(BundleReader.read(target.model), images, count, batches, t, soak, options, chosen, true);
         spec.commandLine().getOut().print(Bench.table(r));
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);

@@ -93,6 +93,7 @@ public class ServeCommand implements Callable<Integer> {
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("backend", a != null ? a.backend() : null);
+        s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
         return s;

@@ -1,8 +1,9 @@
 package dev.kensa.gpu;
 
 import dev.kensa.KensaException;
+import dev.kensa.backbone.DeviceFeatureMaps;
 import dev.kensa.score.GaussianStats;
-import dev.kensa.score.PatchScorer;
+import dev.kensa.score.LayerScorer;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.javacpp.BytePointer;
@@ -29,14 +30,15 @@ import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
  * fatbin/PTX through the driver API, one launch per batch. mu, W (float16 or float32, as the bundle stores it) and
  * the channel indices are uploaded once. Two entries:
  * <ul>
- * <li>{@link #score} (the {@link PatchScorer} seam): host-gathered embeddings, handed to the kernel as one
- *     "layer" of d channels on the patch grid with identity channel indices;</li>
- * <li>{@link #scoreLayers}: the backbone's layer outputs already on the device (TensorRT), gathered by the kernel
- *     with the bundle's channel indices, so no embedding is ever materialised.</li>
+ * <li>{@link #scoreLayers} (the inspection route): the backbone's layer outputs already on the device (TensorRT),
+ *     gathered by the kernel with the bundle's channel indices, so no embedding is ever materialised and only the
+ *     [N][P] distances come back;</li>
+ * <li>{@link #score} (the plain {@link dev.kensa.score.PatchScorer} seam, for embeddings gathered on the host):
+ *     handed to the kernel as one "layer" of d channels on the patch grid with identity channel indices.</li>
  * </ul>
- * The launch follows {@link MahalanobisKernel} (TODO(native): draft contract). Owns its module and device buffers.
+ * The launch follows {@link MahalanobisKernel}. Owns its module and device buffers.
  */
-public final class CudaPatchScorer implements PatchScorer {
+public final class CudaPatchScorer implements LayerScorer {
     private final CudaSession cuda;
     private final CUmod_st module = new CUmod_st();
     private final CUfunc_st function = new CUfunc_st();
@@ -164,16 +166,28 @@ public final class CudaPatchScorer implements PatchScorer {
         fetch(batch, distancesOut);
     }
 
+    @Override
+    public boolean accepts(DeviceFeatureMaps maps) {
+        try {
+            MahalanobisKernel.layerShapes(maps.layers(), gridHeight, gridWidth);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /**
-     * Fused path: gathers the bundle's channels from the three NCHW float32 layer outputs on the device (e.g.
-     * {@link TensorRtBackbone#outputDevicePointer}) and scores them, one launch.
-     *
-     * @param shapes per layer {channels, height, width}
+     * Fused route: gathers the bundle's channels from the three NCHW float32 layer outputs on the device (TensorRT's
+     * output buffers, complete when {@link TensorRtBackbone#extractOnDevice} returned) and scores them, one launch.
      */
-    public synchronized void scoreLayers(long[] layers, int[][] shapes, int batch, float[] distancesOut) {
+    @Override
+    public synchronized void scoreLayers(DeviceFeatureMaps maps, float[] distancesOut) {
+        int batch = maps.batch();
         checkBatch(batch, distancesOut);
-        if (layers.length != 3 || shapes.length != 3) {
-            throw new IllegalArgumentException("the kernel takes three layers");
+        int[][] shapes = MahalanobisKernel.layerShapes(maps.layers(), gridHeight, gridWidth);
+        long[] layers = new long[3];
+        for (int i = 0; i < 3; i++) {
+            layers[i] = maps.layers().get(i).address();
         }
         cuda.makeCurrent();
         launch(layers, shapes, keptChannels, batch);

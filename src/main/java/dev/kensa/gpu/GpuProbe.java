@@ -8,13 +8,17 @@ import org.jboss.logging.Logger;
 import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
 import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR;
 import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGetCount;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGetName;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
 import static org.bytedeco.cuda.global.cudart.cuDeviceTotalMem;
 import static org.bytedeco.cuda.global.cudart.cuDriverGetVersion;
 import static org.bytedeco.cuda.global.cudart.cuInit;
+import static org.bytedeco.cuda.global.cudart.cuMemGetInfo;
 
 /**
  * Probes CUDA and TensorRT once per process (device 0: driver, device count, name, compute capability, memory,
@@ -40,18 +44,28 @@ public final class GpuProbe {
         return Holder.STATUS;
     }
 
+    private static volatile GpuStatus probed;
+
+    /** The probe's result when something has probed already (a CPU-only configuration never does), else null. */
+    public static GpuStatus probedOrNull() {
+        return probed;
+    }
+
+    /** One line for status messages: the GPU and its memory, why there is none, or that nothing asked. */
+    public static String summary() {
+        GpuStatus s = probed;
+        return s == null ? "not probed (kensa.backend=cpu)" : s.describe();
+    }
+
     private static GpuStatus probeSafely() {
         GpuStatus s;
         try {
             s = probe();
         } catch (Throwable t) { // LinkageError above all: no libcuda, no JNI bindings, no TensorRT
-            String reason = reasonOf(t);
-            if (reason.contains("jni")) {
-                reason += " (this build has no GPU natives: package with -Pgpu-redist)";
-            }
-            s = GpuStatus.unavailable(reason);
+            s = GpuStatus.unavailable(withHint(reasonOf(t)));
         }
         LOG.debugf("GPU probe: %s", s.describe());
+        probed = s;
         return s;
     }
 
@@ -100,10 +114,56 @@ public final class GpuProbe {
         return new GpuStatus(true, "ok", name, cc, memory, driver[0], trt);
     }
 
+    /** Device memory now: {free, total} bytes of GPU 0. */
+    public record Memory(long freeBytes, long totalBytes) {
+    }
+
+    /**
+     * Asks the driver for GPU 0's free memory through its primary context (the one the model's sessions hold): a
+     * cheap call that fails when the GPU has fallen off the bus or the context is broken (Xid errors), which is what
+     * the readiness check wants to know.
+     *
+     * @throws IllegalStateException with the CUDA error when the GPU does not answer, or when there is none
+     */
+    public static Memory memory() {
+        if (!status().available()) {
+            throw new IllegalStateException("no GPU: " + status().reason());
+        }
+        int[] device = new int[1];
+        check(cuDeviceGet(device, 0), "cuDeviceGet");
+        org.bytedeco.cuda.cudart.CUctx_st context = new org.bytedeco.cuda.cudart.CUctx_st();
+        check(cuDevicePrimaryCtxRetain(context, device[0]), "cuDevicePrimaryCtxRetain");
+        try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
+            check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            check(cuMemGetInfo(free, total), "cuMemGetInfo");
+            return new Memory(free.get(), total.get());
+        } finally {
+            cuDevicePrimaryCtxRelease(device[0]);
+        }
+    }
+
     private static void check(int rc, String what) {
         if (rc != CUDA_SUCCESS) {
             throw new IllegalStateException(what + " failed (CUresult " + rc + ")");
         }
+    }
+
+    /** What a plant engineer does about a missing library, appended to the loader's message. */
+    static String withHint(String reason) {
+        String hint;
+        if (reason.contains("libcuda.so")) {
+            hint = "no NVIDIA driver on this box";
+        } else if (reason.contains("libcudart.so") || reason.contains("libnvrtc.so")) {
+            hint = "the CUDA 13 runtime is not installed: install it, or package with -Pgpu-redist";
+        } else if (reason.contains("libnvinfer") || reason.contains("libnvonnxparser")) {
+            hint = "TensorRT 10 is not installed: install it, or package with -Pgpu-redist";
+        } else if (reason.contains("no jni")) {
+            hint = "this build has no GPU bindings for " + System.getProperty("os.arch")
+                    + "; the GPU backend ships for linux-x86_64 and linux-arm64";
+        } else {
+            return reason;
+        }
+        return reason + " (" + hint + ")";
     }
 
     /** The innermost message that names something (a library, a symbol), in one line. */

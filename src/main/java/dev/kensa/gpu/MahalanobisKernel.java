@@ -1,14 +1,14 @@
 package dev.kensa.gpu;
 
+import dev.kensa.backbone.DeviceFeatureMaps;
 import dev.kensa.score.GaussianStats;
+
+import java.util.List;
 
 /**
  * The contract with the fused gather + Mahalanobis kernel in {@code native/kensa_kernels.cu}, in one place: names,
  * parameter list and launch configuration. {@link CudaPatchScorer} builds its launch from this class and from
- * nothing else.
- *
- * <p>TODO(native): the kernel is being written separately; {@link #PARAMETERS} and the launch rules below mirror
- * its draft contract (native/README.md, 21 parameters) and must be re-checked when it is final.
+ * nothing else. The kernel file's header (and native/README.md) is the other side of this contract.
  */
 public final class MahalanobisKernel {
     private MahalanobisKernel() {
@@ -38,7 +38,7 @@ public final class MahalanobisKernel {
         }
     }
 
-    /** TODO(native): the kernel's parameter order as of its draft contract. */
+    /** The kernel's 21 parameters, in order. */
     public static final Param[] PARAMETERS = Param.values();
 
     /** Threads per block (KENSA_BLOCK; more is refused by the kernel's launch bounds). */
@@ -81,5 +81,33 @@ public final class MahalanobisKernel {
     /** Grid: x over positions, y over tiles of the batch. */
     public static int[] grid(int batch, int positions, int tile) {
         return new int[]{positions, (batch + tile - 1) / tile, 1};
+    }
+
+    /**
+     * The kernel's layer arguments ({channels, height, width} per layer) for these device layers, or why they do not
+     * fit it: it takes exactly three NCHW layers, whose sides divide the patch grid (nearest upsampling by an
+     * integer factor), the first one on the grid itself.
+     */
+    public static int[][] layerShapes(List<DeviceFeatureMaps.Layer> layers, int gridHeight, int gridWidth) {
+        if (layers.size() != 3) {
+            throw new IllegalArgumentException("the fused kernel takes 3 layers, the backbone gives " + layers.size());
+        }
+        int[][] shapes = new int[3][];
+        for (int i = 0; i < 3; i++) {
+            DeviceFeatureMaps.Layer l = layers.get(i);
+            if (l.channels() < 1 || l.height() < 1 || l.width() < 1 || l.address() == 0) {
+                throw new IllegalArgumentException("layer " + l.name() + " is empty or has no device memory");
+            }
+            if (gridHeight % l.height() != 0 || gridWidth % l.width() != 0) {
+                throw new IllegalArgumentException("layer " + l.name() + " (" + l.height() + "x" + l.width()
+                        + ") does not divide the patch grid " + gridHeight + "x" + gridWidth);
+            }
+            shapes[i] = new int[]{l.channels(), l.height(), l.width()};
+        }
+        if (shapes[0][1] != gridHeight || shapes[0][2] != gridWidth) {
+            throw new IllegalArgumentException("the first layer (" + shapes[0][1] + "x" + shapes[0][2]
+                    + ") is not the patch grid " + gridHeight + "x" + gridWidth);
+        }
+        return shapes;
     }
 }

@@ -1,7 +1,8 @@
 package dev.kensa.gpu;
 
 import dev.kensa.KensaException;
-import dev.kensa.backbone.Backbone;
+import dev.kensa.backbone.DeviceBackbone;
+import dev.kensa.backbone.DeviceFeatureMaps;
 import dev.kensa.backbone.FeatureMaps;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -34,16 +35,23 @@ import java.util.List;
  * GPU backbone on TensorRT: an engine built from the bundle's ONNX (FP16 where the GPU has fast half maths, or
  * FP32), with one optimisation profile for batch 1..maxBatch, cached under {@code kensa.cache-dir} by
  * {@link EngineCacheKey} so a box builds once per model/GPU/TensorRT. Inference: input copied to device, enqueueV3
- * on this backbone's stream, outputs copied back into reused direct buffers (the CPU embedding gather reads them).
+ * on this backbone's stream into device buffers. {@link #extractOnDevice} leaves the layers there for the fused CUDA
+ * scorer (the inspection route); {@link #extract} also copies them back into reused direct buffers for the host
+ * embedding gather (fit, calibration, and the warm-up check of the channel indices).
  * Owns its TensorRT objects and CUDA session; one batch at a time.
  */
-public final class TensorRtBackbone implements Backbone {
+public final class TensorRtBackbone implements DeviceBackbone {
     private static final Logger LOG = Logger.getLogger(TensorRtBackbone.class);
     /** Builder workspace; ResNet-18 tactics fit well inside it. */
     private static final long WORKSPACE_BYTES = 1L << 30;
 
     private final CudaSession cuda;
-    private final Logger4Trt logger = new Logger4Trt();
+    /**
+     * One logger for the process, never collected: TensorRT keeps the first logger it is given as its global one
+     * (later ones only get a warning), and the TensorRT objects that hold it are never deleted (see the constructor),
+     * so a per-backbone logger freed by the GC would leave TensorRT calling into freed memory.
+     */
+    private final Logger4Trt logger = Logger4Trt.INSTANCE;
     private final IRuntime runtime;
     private final ICudaEngine engine;
     private final IExecutionContext context;
@@ -58,7 +66,10 @@ public final class TensorRtBackbone implements Backbone {
     private final long[] outputStride; // bytes per image of each output
     private final FloatBuffer inputHost;
     private final java.util.Map<Integer, FeatureMaps> maps = new java.util.HashMap<>();
+    private final java.util.Map<Integer, DeviceFeatureMaps> deviceMaps = new java.util.HashMap<>();
     private final String engineSource;
+    /** Device memory TensorRT works in, owned by {@link #cuda}. */
+    private final long activationBytes;
 
     /**
      * @param onnx           the bundle's backbone
@@ -100,7 +111,17 @@ public final class TensorRtBackbone implements Backbone {
             }
             this.runtime = rt;
             this.engine = eng;
-            this.context = eng.createExecutionContext();
+            // The activation memory (the bulk of an engine's device memory, and growing with the batch) comes from
+            // this backbone's CUDA session, so close() frees it: JavaCPP's close() on TensorRT objects is a no-op
+            // (no deallocator on objects TensorRT creates, javacpp-presets#1699, and TensorRT 10 has no destroy()).
+            IExecutionContext ctx = eng.createExecutionContext(nvinfer.ExecutionContextAllocationStrategy.kUSER_MANAGED);
+            if (ctx == null || ctx.isNull()) {
+                throw new KensaException("TensorRT could not create an execution context: " + logger.lastError());
+            }
+            long scratch = eng.getDeviceMemorySizeV2();
+            ctx.setDeviceMemoryV2(CudaSession.devicePointer(cuda.alloc(scratch)), scratch);
+            this.context = ctx;
+            this.activationBytes = scratch;
             this.inputName = findInput(eng);
             this.inputDevice = cuda.alloc(DeviceBuffers.inputBytes(maxBatch, inputSize));
             this.inputHost = ByteBuffer.allocateDirect((int) DeviceBuffers.inputBytes(maxBatch, inputSize))
@@ -127,7 +148,11 @@ public final class TensorRtBackbone implements Backbone {
         }
     }
 
-    /** Parses the ONNX and builds a serialized plan with a batch 1..maxBatch profile. */
+    /**
+     * Parses the ONNX and builds a serialized plan with a batch 1..maxBatch profile. The builder objects' close() is
+     * a no-op (see the constructor), so a build leaves its host-side builder state behind: once per model and box,
+     * since the plan is cached.
+     */
     private byte[] build(Path onnx) {
         byte[] model;
         try {
@@ -206,6 +231,28 @@ public final class TensorRtBackbone implements Backbone {
 
     @Override
     public synchronized FeatureMaps extract(float[] input, int batch) {
+        enqueue(input, batch);
+        FeatureMaps out = maps.computeIfAbsent(batch, this::newMaps);
+        for (int i = 0; i < outputs.size(); i++) {
+            FeatureMaps.Layer layer = out.layers().get(i);
+            try (FloatPointer host = new FloatPointer(layer.data())) {
+                cuda.download(host, outputDevice[i], outputStride[i] * batch);
+            }
+        }
+        cuda.synchronize();
+        return out;
+    }
+
+    @Override
+    public synchronized DeviceFeatureMaps extractOnDevice(float[] input, int batch) {
+        enqueue(input, batch);
+        // the scorer launches on its own stream: wait here so the layers are complete when it reads them
+        cuda.synchronize();
+        return deviceMaps.computeIfAbsent(batch, this::newDeviceMaps);
+    }
+
+    /** Input to the device and inference enqueued on this backbone's stream; outputs in {@link #outputDevice}. */
+    private void enqueue(float[] input, int batch) {
         if (batch < 1 || batch > maxBatch) {
             throw new IllegalArgumentException("batch " + batch + " outside the engine's 1.." + maxBatch);
         }
@@ -213,7 +260,6 @@ public final class TensorRtBackbone implements Backbone {
         int length = batch * 3 * inputSize * inputSize;
         inputHost.clear();
         inputHost.put(input, 0, length);
-        FeatureMaps out = maps.computeIfAbsent(batch, this::newMaps);
         try (FloatPointer host = new FloatPointer(inputHost)) {
             cuda.upload(inputDevice, host, 4L * length);
         }
@@ -227,14 +273,15 @@ public final class TensorRtBackbone implements Backbone {
         if (!context.enqueueV3(cuda.stream())) {
             throw new KensaException("TensorRT inference failed: " + logger.lastError());
         }
+    }
+
+    private DeviceFeatureMaps newDeviceMaps(int batch) {
+        List<DeviceFeatureMaps.Layer> layers = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
-            FeatureMaps.Layer layer = out.layers().get(i);
-            try (FloatPointer host = new FloatPointer(layer.data())) {
-                cuda.download(host, outputDevice[i], outputStride[i] * batch);
-            }
+            Dims64 d = engine.getTensorShape(outputs.get(i));
+            layers.add(new DeviceFeatureMaps.Layer(outputs.get(i), (int) d.d(1), (int) d.d(2), (int) d.d(3), outputDevice[i]));
         }
-        cuda.synchronize();
-        return out;
+        return new DeviceFeatureMaps(batch, layers);
     }
 
     private FeatureMaps newMaps(int batch) {
@@ -249,11 +296,6 @@ public final class TensorRtBackbone implements Backbone {
         return new FeatureMaps(batch, layers);
     }
 
-    /** Device address of an output for the last batch (for a scorer that gathers on the GPU). */
-    public long outputDevicePointer(int index) {
-        return outputDevice[index];
-    }
-
     @Override
     public int inputSize() {
         return inputSize;
@@ -262,13 +304,17 @@ public final class TensorRtBackbone implements Backbone {
     @Override
     public String describe() {
         return "tensorrt " + gpu.tensorRtVersion() + " " + precision.name().toLowerCase(java.util.Locale.ROOT)
-                + " batch 1.." + maxBatch + " (" + engineSource + " engine) on " + gpu.describe();
+                + " batch 1.." + maxBatch + " (" + engineSource + " engine, " + (activationBytes >> 20) + " MiB activations) on "
+                + gpu.describe();
     }
 
     @Override
     public synchronized void close() {
         try {
             cuda.makeCurrent();
+            cuda.synchronize(); // nothing of ours still runs in the memory freed below
+            // no-ops today (see the constructor): the engine's weights and these small host objects stay allocated
+            // until the process ends, once per model load; the activation and I/O memory is freed by cuda.close()
             context.close();
             engine.close();
             runtime.close();
@@ -279,6 +325,8 @@ public final class TensorRtBackbone implements Backbone {
 
     /** Routes TensorRT's messages to our log and keeps the last error for exception messages. */
     private static final class Logger4Trt extends ILogger {
+        /** Created on first use, i.e. only where the GPU probe found TensorRT. */
+        static final Logger4Trt INSTANCE = new Logger4Trt();
         private volatile String lastError = "no detail from TensorRT";
 
         @Override

@@ -42,6 +42,8 @@ public class StatusResource {
         s.put("version", Version.VERSION);
         s.put("uptimeS", counters.uptimeSeconds());
         s.put("backend", a == null ? null : a.backend());
+        s.put("route", a == null ? null : a.inspector().route());
+        s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         if (a != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", a.bundle().id());

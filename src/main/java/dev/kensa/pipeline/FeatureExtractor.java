@@ -89,23 +89,38 @@ public final class FeatureExtractor implements AutoCloseable {
     public record Embedded(PreparedBatch batch, float[] embeddings, double backboneMs, double gatherMs) {
     }
 
+    /** Embeddings of one batch: [batch][P][d], reused by the next call, so copy what you keep. */
+    public record Embedding(float[] values, double backboneMs, double gatherMs) {
+    }
+
+    /** Backbone and host gather for one preprocessed batch ([batch][3][h][w], as {@link PreparedBatch#input()}). */
+    public synchronized Embedding embed(float[] input, int batch) {
+        long t0 = System.nanoTime();
+        FeatureMaps maps = backbone.extract(input, batch);
+        long t1 = System.nanoTime();
+        int need = batch * positions() * dims();
+        if (embeddingBuffer == null || embeddingBuffer.length < need) {
+            embeddingBuffer = new float[need];
+        }
+        embedding.extract(maps, embeddingBuffer);
+        long t2 = System.nanoTime();
+        return new Embedding(embeddingBuffer, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
+    /** Decoded and preprocessed batches, one batch ahead, on the calling thread; the backbone is not run. */
+    public void forEachPrepared(List<? extends ImageInput> inputs, int batchSize, Consumer<PreparedBatch> consumer) {
+        loader.forEachBatch(inputs, batchSize, consumer);
+    }
+
+    /** Decoded batches through the backbone and the host gather: the route of fit and calibration. */
     public synchronized void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<Embedded> consumer) {
-        loader.forEachBatch(inputs, batchSize, batch -> {
+        forEachPrepared(inputs, batchSize, batch -> {
             if (batch.size() == 0) {
                 consumer.accept(new Embedded(batch, new float[0], 0, 0));
                 return;
             }
-            long t0 = System.nanoTime();
-            FeatureMaps maps = backbone.extract(batch.input(), batch.size());
-            long t1 = System.nanoTime();
-            int need = batch.size() * positions() * dims();
-            if (embeddingBuffer == null || embeddingBuffer.length < need) {
-                embeddingBuffer = new float[need];
-            }
-            float[] emb = embeddingBuffer;
-            embedding.extract(maps, emb);
-            long t2 = System.nanoTime();
-            consumer.accept(new Embedded(batch, emb, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
+            Embedding e = embed(batch.input(), batch.size());
+            consumer.accept(new Embedded(batch, e.values(), e.backboneMs(), e.gatherMs()));
         });
     }
 

@@ -104,6 +104,35 @@ class CliTest {
     }
 
     @Test
+    void benchReportsEveryStageAndFigurePerBatchAndNamesTheBackend() throws Exception {
+        Path json = tmp.resolve("bench.json");
+        Run r = kensa("bench", "-m", bundle.toString(), TestData.bottle().resolve("test/good").toString(),
+                TestData.bottle().resolve("test/broken_large").toString(), "--count", "8", "--batches", "1,4",
+                "--threads", "2", "--soak", "8", "--json", json.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("(host route)"), r.out());
+        assertTrue(r.out().contains("gpu unavailable: ") || r.out().contains("fused"), r.out());
+        for (String row : List.of("decode", "backbone", "gather", "mahalanobis ", "mahalanobis-f16", "post", "heatmap")) {
+            assertTrue(r.out().contains("\n" + row), "row " + row + " in\n" + r.out());
+        }
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertEquals(2, report.get("runs").size());
+        for (JsonNode run : report.get("runs")) {
+            assertEquals("fp32", run.get("precision").asText());
+            for (String figure : List.of("endToEndImagesPerS", "predecodedImagesPerS", "backboneOnlyImagesPerS",
+                    "mahalanobisOverBackbone")) {
+                assertTrue(run.get(figure).asDouble() > 0, figure + " in " + run);
+            }
+            JsonNode backbone = run.get("stages").get(2);
+            assertEquals("backbone", backbone.get("stage").asText());
+            assertTrue(backbone.get("meanMs").asDouble() > 0);
+        }
+        assertEquals(8, report.get("soak").get("images").asInt());
+        assertOneLineError(kensa("bench", "-m", bundle.toString(), TestData.bottle().resolve("test/good").toString(),
+                "--backend", "tensorrt"), "TensorRT/CUDA is not available");
+    }
+
+    @Test
     void emptyFolderIsAClearError() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertOneLineError(kensa("fit", empty.toString(), "-o", tmp.resolve("x").toString(), "--backbone",

@@ -35,4 +35,16 @@ class GpuProbeTest {
         assertEquals("UnsatisfiedLinkError: libcuda.so.1: cannot open shared object file", GpuProbe.reasonOf(t));
         assertEquals("java.lang.LinkageError", GpuProbe.reasonOf(new LinkageError()));
     }
+
+    @Test
+    void hintSaysWhatIsMissingOnTheBox() {
+        assertTrue(GpuProbe.withHint("UnsatisfiedLinkError: /c/libjnicudart.so: libcuda.so.1: cannot open shared object file")
+                .endsWith("(no NVIDIA driver on this box)"));
+        assertTrue(GpuProbe.withHint("UnsatisfiedLinkError: libcudart.so.13: cannot open shared object file")
+                .contains("CUDA 13 runtime is not installed"));
+        assertTrue(GpuProbe.withHint("UnsatisfiedLinkError: libnvinfer.so.10: cannot open shared object file")
+                .contains("TensorRT 10 is not installed"));
+        assertTrue(GpuProbe.withHint("UnsatisfiedLinkError: no jnicudart in java.library.path").contains("no GPU bindings"));
+        assertEquals("CUDA driver did not initialise", GpuProbe.withHint("CUDA driver did not initialise"));
+    }
 }
