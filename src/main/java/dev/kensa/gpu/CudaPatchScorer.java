@@ -15,7 +15,6 @@ import org.bytedeco.javacpp.PointerPointer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,13 +91,9 @@ public final class CudaPatchScorer implements LayerScorer {
             identityChannels = upload(DeviceBuffers.packInts(identity));
             // ranges against the real layers are checked by the embedding gather at load; here: ascending, non-negative
             keptChannels = upload(DeviceBuffers.packInts(DeviceBuffers.channelIndex(kept, new int[]{Integer.MAX_VALUE})));
-            embeddings = cuda.alloc(DeviceBuffers.embeddingBytes(maxBatch, positions, dims));
             distances = cuda.alloc(DeviceBuffers.distanceBytes(maxBatch, positions));
             cuda.synchronize();
-            embeddingHost = ByteBuffer.allocateDirect((int) DeviceBuffers.embeddingBytes(maxBatch, positions, dims))
-                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            distanceHost = ByteBuffer.allocateDirect((int) DeviceBuffers.distanceBytes(maxBatch, positions))
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            distanceHost = cuda.hostBuffer(DeviceBuffers.distanceBytes(maxBatch, positions));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -147,6 +142,11 @@ public final class CudaPatchScorer implements LayerScorer {
             throw new IllegalArgumentException("buffers too small for batch " + batch);
         }
         cuda.makeCurrent();
+        if (embeddingHost == null) {
+            // only this host-gather entry needs them (the fused route never does): 40 MB each at batch 32, d=100
+            embeddings = cuda.alloc(DeviceBuffers.embeddingBytes(maxBatch, positions, dims));
+            embeddingHost = cuda.hostBuffer(DeviceBuffers.embeddingBytes(maxBatch, positions, dims)).asFloatBuffer();
+        }
         // [n][p][j] -> [n][j][p]: the kernel reads NCHW layers; the d embedding dims become the channels
         embeddingHost.clear();
         for (int n = 0; n < batch; n++) {

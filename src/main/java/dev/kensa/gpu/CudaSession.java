@@ -5,6 +5,11 @@ import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.jboss.logging.Logger;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +22,8 @@ import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
 import static org.bytedeco.cuda.global.cudart.cuGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cuMemAlloc;
+import static org.bytedeco.cuda.global.cudart.cuMemAllocHost;
+import static org.bytedeco.cuda.global.cudart.cuMemFreeHost;
 import static org.bytedeco.cuda.global.cudart.cuMemFree;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
@@ -30,10 +37,12 @@ import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
  * {@link #close()} that frees everything. Only constructed after {@link GpuProbe} said the GPU is available.
  */
 final class CudaSession implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CudaSession.class);
     private final int device;
     private final CUctx_st context = new CUctx_st();
     private final CUstream_st stream = new CUstream_st();
     private final List<Long> allocations = new ArrayList<>();
+    private final List<Long> hostAllocations = new ArrayList<>();
     private boolean closed;
 
     CudaSession() {
@@ -68,6 +77,24 @@ final class CudaSession implements AutoCloseable {
         check(cuMemAlloc(ptr, Math.max(bytes, 1)), "cuMemAlloc " + bytes + " bytes");
         allocations.add(ptr[0]);
         return ptr[0];
+    }
+
+    /**
+     * Host staging memory for copies to and from the device, owned by this session (freed by close, so the buffer
+     * must not outlive it): page-locked, so copies run at full bus speed and asynchronously; a plain direct buffer
+     * when the driver refuses to pin more memory (copies are then slower, results the same).
+     */
+    ByteBuffer hostBuffer(long bytes) {
+        try (PointerPointer<Pointer> out = new PointerPointer<>(1)) {
+            int rc = cuMemAllocHost(out, Math.max(bytes, 1));
+            if (rc == CUDA_SUCCESS) {
+                Pointer pinned = out.get(0);
+                hostAllocations.add(pinned.address());
+                return new BytePointer(pinned).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder());
+            }
+            LOG.debugf("cuMemAllocHost %d bytes refused (%s); using pageable memory", bytes, errorName(rc));
+        }
+        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
     }
 
     void free(long ptr) {
@@ -106,7 +133,7 @@ final class CudaSession implements AutoCloseable {
     }
 
     static String errorName(int result) {
-        try (org.bytedeco.javacpp.PointerPointer<BytePointer> out = new org.bytedeco.javacpp.PointerPointer<>(1)) {
+        try (PointerPointer<BytePointer> out = new PointerPointer<>(1)) {
             if (cuGetErrorString(result, out) == CUDA_SUCCESS && out.get(0) != null && !out.get(0).isNull()) {
                 return out.getString(0) + " (" + result + ")";
             }
@@ -127,6 +154,10 @@ final class CudaSession implements AutoCloseable {
                 cuMemFree(p);
             }
             allocations.clear();
+            for (long h : hostAllocations) {
+                cuMemFreeHost(new DevicePointer(h));
+            }
+            hostAllocations.clear();
             cuStreamDestroy(stream);
         } finally {
             cuDevicePrimaryCtxRelease(device);

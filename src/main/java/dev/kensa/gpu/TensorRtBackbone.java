@@ -124,8 +124,7 @@ public final class TensorRtBackbone implements DeviceBackbone {
             this.activationBytes = scratch;
             this.inputName = findInput(eng);
             this.inputDevice = cuda.alloc(DeviceBuffers.inputBytes(maxBatch, inputSize));
-            this.inputHost = ByteBuffer.allocateDirect((int) DeviceBuffers.inputBytes(maxBatch, inputSize))
-                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            this.inputHost = cuda.hostBuffer(DeviceBuffers.inputBytes(maxBatch, inputSize)).asFloatBuffer();
             this.outputDevice = new long[outputs.size()];
             this.outputStride = new long[outputs.size()];
             for (int i = 0; i < outputs.size(); i++) {
