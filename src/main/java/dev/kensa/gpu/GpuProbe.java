@@ -1,5 +1,6 @@
 package dev.kensa.gpu;
 
+import dev.kensa.KensaException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.SizeTPointer;
@@ -44,12 +45,8 @@ public final class GpuProbe {
         return Holder.STATUS;
     }
 
+    /** Set when the probe has run (a CPU-only configuration never runs it). */
     private static volatile GpuStatus probed;
-
-    /** The probe's result when something has probed already (a CPU-only configuration never does), else null. */
-    public static GpuStatus probedOrNull() {
-        return probed;
-    }
 
     /** One line for status messages: the GPU and its memory, why there is none, or that nothing asked. */
     public static String summary() {
@@ -82,19 +79,19 @@ public final class GpuProbe {
             return GpuStatus.unavailable("no CUDA GPU found (driver " + driver[0] + ")");
         }
         int[] device = new int[1];
-        check(cuDeviceGet(device, 0), "cuDeviceGet");
+        CudaSession.check(cuDeviceGet(device, 0), "cuDeviceGet");
         String name;
         try (BytePointer buffer = new BytePointer(256)) {
-            check(cuDeviceGetName(buffer, 256, device[0]), "cuDeviceGetName");
+            CudaSession.check(cuDeviceGetName(buffer, 256, device[0]), "cuDeviceGetName");
             name = buffer.getString().trim();
         }
         int[] major = new int[1];
         int[] minor = new int[1];
-        check(cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device[0]), "compute capability");
-        check(cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device[0]), "compute capability");
+        CudaSession.check(cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device[0]), "compute capability");
+        CudaSession.check(cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device[0]), "compute capability");
         long memory;
         try (SizeTPointer bytes = new SizeTPointer(1)) {
-            check(cuDeviceTotalMem(bytes, device[0]), "cuDeviceTotalMem");
+            CudaSession.check(cuDeviceTotalMem(bytes, device[0]), "cuDeviceTotalMem");
             memory = bytes.get();
         }
         int cc = major[0] * 10 + minor[0];
@@ -123,28 +120,22 @@ public final class GpuProbe {
      * cheap call that fails when the GPU has fallen off the bus or the context is broken (Xid errors), which is what
      * the readiness check wants to know.
      *
-     * @throws IllegalStateException with the CUDA error when the GPU does not answer, or when there is none
+     * @throws KensaException with the CUDA error when the GPU does not answer, or when there is none
      */
     public static Memory memory() {
         if (!status().available()) {
-            throw new IllegalStateException("no GPU: " + status().reason());
+            throw new KensaException("no GPU: " + status().reason());
         }
         int[] device = new int[1];
-        check(cuDeviceGet(device, 0), "cuDeviceGet");
+        CudaSession.check(cuDeviceGet(device, 0), "cuDeviceGet");
         org.bytedeco.cuda.cudart.CUctx_st context = new org.bytedeco.cuda.cudart.CUctx_st();
-        check(cuDevicePrimaryCtxRetain(context, device[0]), "cuDevicePrimaryCtxRetain");
+        CudaSession.check(cuDevicePrimaryCtxRetain(context, device[0]), "cuDevicePrimaryCtxRetain");
         try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
-            check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-            check(cuMemGetInfo(free, total), "cuMemGetInfo");
+            CudaSession.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            CudaSession.check(cuMemGetInfo(free, total), "cuMemGetInfo");
             return new Memory(free.get(), total.get());
         } finally {
             cuDevicePrimaryCtxRelease(device[0]);
-        }
-    }
-
-    private static void check(int rc, String what) {
-        if (rc != CUDA_SUCCESS) {
-            throw new IllegalStateException(what + " failed (CUresult " + rc + ")");
         }
     }
 

@@ -63,7 +63,7 @@ public final class TensorRtBackbone implements DeviceBackbone {
     private final GpuStatus gpu;
     private final long inputDevice;
     private final long[] outputDevice;
-    private final long[] outputStride; // bytes per image of each output
+    private final int[][] outputShape; // {C, H, W} of each output, read from the engine once
     private final FloatBuffer inputHost;
     private final java.util.Map<Integer, FeatureMaps> maps = new java.util.HashMap<>();
     private final java.util.Map<Integer, DeviceFeatureMaps> deviceMaps = new java.util.HashMap<>();
@@ -126,14 +126,14 @@ public final class TensorRtBackbone implements DeviceBackbone {
             this.inputDevice = cuda.alloc(DeviceBuffers.inputBytes(maxBatch, inputSize));
             this.inputHost = cuda.hostBuffer(DeviceBuffers.inputBytes(maxBatch, inputSize)).asFloatBuffer();
             this.outputDevice = new long[outputs.size()];
-            this.outputStride = new long[outputs.size()];
+            this.outputShape = new int[outputs.size()][];
             for (int i = 0; i < outputs.size(); i++) {
                 Dims64 d = eng.getTensorShape(outputs.get(i)); // [-1, C, H, W]
                 if (d.nbDims() != 4) {
                     throw new KensaException("TensorRT output " + outputs.get(i) + " is not [N,C,H,W]");
                 }
-                outputStride[i] = DeviceBuffers.layerBytes(1, (int) d.d(1), (int) d.d(2), (int) d.d(3));
-                outputDevice[i] = cuda.alloc(outputStride[i] * maxBatch);
+                outputShape[i] = new int[]{(int) d.d(1), (int) d.d(2), (int) d.d(3)};
+                outputDevice[i] = cuda.alloc(outputBytes(i, maxBatch));
             }
         } catch (RuntimeException e) {
             if (eng != null) {
@@ -235,7 +235,7 @@ public final class TensorRtBackbone implements DeviceBackbone {
         for (int i = 0; i < outputs.size(); i++) {
             FeatureMaps.Layer layer = out.layers().get(i);
             try (FloatPointer host = new FloatPointer(layer.data())) {
-                cuda.download(host, outputDevice[i], outputStride[i] * batch);
+                cuda.download(host, outputDevice[i], outputBytes(i, batch));
             }
         }
         cuda.synchronize();
@@ -274,11 +274,16 @@ public final class TensorRtBackbone implements DeviceBackbone {
         }
     }
 
+    /** Bytes of output {@code i} for {@code batch} images. */
+    private long outputBytes(int i, int batch) {
+        return DeviceBuffers.layerBytes(batch, outputShape[i][0], outputShape[i][1], outputShape[i][2]);
+    }
+
     private DeviceFeatureMaps newDeviceMaps(int batch) {
         List<DeviceFeatureMaps.Layer> layers = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
-            Dims64 d = engine.getTensorShape(outputs.get(i));
-            layers.add(new DeviceFeatureMaps.Layer(outputs.get(i), (int) d.d(1), (int) d.d(2), (int) d.d(3), outputDevice[i]));
+            int[] s = outputShape[i];
+            layers.add(new DeviceFeatureMaps.Layer(outputs.get(i), s[0], s[1], s[2], outputDevice[i]));
         }
         return new DeviceFeatureMaps(batch, layers);
     }
@@ -286,11 +291,9 @@ public final class TensorRtBackbone implements DeviceBackbone {
     private FeatureMaps newMaps(int batch) {
         List<FeatureMaps.Layer> layers = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
-            Dims64 d = engine.getTensorShape(outputs.get(i));
-            int c = (int) d.d(1), h = (int) d.d(2), w = (int) d.d(3);
-            FloatBuffer data = ByteBuffer.allocateDirect((int) DeviceBuffers.layerBytes(batch, c, h, w))
-                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
-            layers.add(new FeatureMaps.Layer(outputs.get(i), c, h, w, data));
+            int[] s = outputShape[i];
+            FloatBuffer data = ByteBuffer.allocateDirect((int) outputBytes(i, batch)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            layers.add(new FeatureMaps.Layer(outputs.get(i), s[0], s[1], s[2], data));
         }
         return new FeatureMaps(batch, layers);
     }
