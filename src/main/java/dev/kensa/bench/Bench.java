@@ -13,11 +13,13 @@ import dev.kensa.pipeline.FeatureExtractor;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.pipeline.Inspector;
-import dev.kensa.post.AnomalyMap;
-import dev.kensa.score.GaussianStats;
-import dev.kensa.score.PatchScorer;
-import dev.kensa.score.PatchScorers;
+import dev.kensa.method.MethodModel;
+import dev.kensa.method.MethodScorer;
+import dev.kensa.pipeline.Inspectors;
+import dev.kensa.score.MahalanobisScorers;
 import dev.kensa.util.Progress;
+import dev.kensa.verdict.InspectionResult;
+import dev.kensa.verdict.Verdict;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.nio.file.Files;
@@ -36,10 +38,12 @@ import java.util.Map;
  * of any figure.
  *
  * <p>Stage rows are single stream: one image (or one batch, divided by its size) at a time, every stage using the
- * configured threads. The backbone and Mahalanobis rows are the model's own route ({@link Inspector#scoreTensors}):
- * on the GPU the backbone leaves its layers on the device and "mahalanobis" is the fused gather + distance kernel
- * (no gather row); on the CPU the host gather has its row, and the scalar kernel and float16 statistics are
- * measured beside the one in use. Figures per batch: end to end (the real {@link Inspector}, decode overlapped,
+ * configured threads. The backbone, embedding and distance rows are the model's own route
+ * ({@link Inspector#scoreTensors}); their names are the method's (PaDiM: "gather", "mahalanobis"; PatchCore:
+ * "embedding", "nearest-neighbour"). On the GPU the backbone leaves its layers on the device and the distance row is
+ * the fused kernel (no embedding row); on the CPU the method's comparison kernels (e.g. PaDiM's scalar kernel and
+ * float16 statistics) are measured beside the one in use on the same features. The JSON keys are the same for every
+ * method: {@code mahalanobisOverBackbone} is the method's distance stage over the backbone. Figures per batch: end to end (the real {@link Inspector}, decode overlapped,
  * heatmap JPEG and result JSON for every image); from pre-decoded tensors (backbone, Mahalanobis, anomaly maps and
  * regions as the inspector makes them, images of a batch in parallel; no decode, no JPEG); the backbone alone. The
  * "post" row is one image at a time.
@@ -64,10 +68,14 @@ public final class Bench {
     public record Soak(int images, long rssStartKb, long rssEndKb, double imagesPerS) {
     }
 
-    /** @param gpu the GPU probe's one line: name, compute capability and memory, or why there is none */
-    public record Report(String model, String backend, String route, String gpu, String cpuKernel, int threads, int images,
-                         int imageWidth, int imageHeight, long statsBytesFloat32, long statsBytesFloat16,
-                         List<BatchRun> runs, Soak soak) {
+    /**
+     * @param gpu               the GPU probe's one line: name, compute capability and memory, or why there is none
+     * @param statsBytesFloat32 the method's model in memory as float32 (PaDiM statistics, PatchCore memory bank)
+     * @param statsBytesFloat16 the same stored as float16
+     */
+    public record Report(String model, String method, String modelDescription, String backend, String route, String gpu,
+                         String cpuKernel, int threads, int images, int imageWidth, int imageHeight,
+                         long statsBytesFloat32, long statsBytesFloat16, List<BatchRun> runs, Soak soak) {
     }
 
     /**
@@ -85,16 +93,15 @@ public final class Bench {
         String described = null, route = null;
         int w = 0, h = 0;
         Soak soak = null;
-        GaussianStats f32 = bundle.stats().dtype() == GaussianStats.Dtype.FLOAT32 ? bundle.stats() : null;
-        long statsF32 = f32 != null ? f32.memoryBytes() : bundle.stats().memoryBytes() + 2L * bundle.stats().factor16().length;
-        long statsF16 = bundle.stats().toFloat16().memoryBytes();
+        long statsF32 = bundle.model().memoryBytesFloat32();
+        long statsF16 = bundle.model().memoryBytesFloat16();
         int maxBatch = Arrays.stream(batches).max().orElse(8);
         boolean gpu = Backends.choose(backend.mode()).gpu();
         List<Precision> passes = gpu ? precisions : List.of(Precision.FP32);
         for (Precision precision : passes) {
             Backends.Options options = new Backends.Options(backend.mode(), backend.cacheDir(), precision);
             // one inspector per precision for every batch size: a GPU builds (or loads) one engine for batch 1..max
-            try (Inspector inspector = Inspector.open(bundle, threads, maxBatch, options)) {
+            try (Inspector inspector = Inspectors.open(bundle, threads, maxBatch, options)) {
                 String label = inspector.route().equals("fused") ? precision.name().toLowerCase(Locale.ROOT) : "fp32";
                 described = described == null ? inspector.describeBackend() : described + "; " + inspector.describeBackend();
                 route = inspector.route();
@@ -112,32 +119,42 @@ public final class Bench {
                 }
             }
         }
-        return new Report(bundle.id(), described, route, GpuProbe.status().describe(), PatchScorers.cpuKernel(), threads,
-                count, w, h, statsF32, statsF16, runs, soak);
+        return new Report(bundle.id(), bundle.method(), bundle.model().describe(), described, route, GpuProbe.status().describe(),
+                MahalanobisScorers.cpuKernel(), threads, count, w, h, statsF32, statsF16, runs, soak);
     }
 
     private static BatchRun measure(ModelBundle bundle, Inspector inspector, List<byte[]> images, int batch, String precision,
                                     int threads, boolean progress) throws Exception {
         ImagePreprocessor pre = inspector.features().preprocessor();
         boolean host = inspector.route().equals("host");
-        int positions = inspector.features().positions();
+        int positions = inspector.positions();
         int tensor = pre.tensorSize();
         ObjectMapper json = new ObjectMapper();
+        MethodScorer scorer = inspector.scorer();
+        String embeddingRow = scorer.embeddingStage();
+        String distanceRow = scorer.distanceStage();
+        // the method's comparison kernels run on host features only: on the GPU route there are none
+        List<MethodModel.BenchVariant> variants = host ? bundle.model().benchVariants(threads) : List.of();
         Map<String, List<Double>> t = new LinkedHashMap<>();
-        List<String> rows = host
-                ? List.of("decode", "preprocess", "backbone", "gather", "mahalanobis", "mahalanobis-scalar",
-                "mahalanobis-f16", "post", "heatmap", "result-json")
-                : List.of("decode", "preprocess", "backbone", "mahalanobis", "post", "heatmap", "result-json");
+        List<String> rows = new ArrayList<>(List.of("decode", "preprocess", "backbone"));
+        if (host) {
+            rows.add(embeddingRow);
+        }
+        rows.add(distanceRow);
+        for (MethodModel.BenchVariant v : variants) {
+            rows.add(distanceRow + "-" + v.name());
+        }
+        rows.addAll(List.of("post", "heatmap", "result-json"));
         for (String s : rows) {
             t.put(s, new ArrayList<>());
         }
-        GaussianStats stats = bundle.stats();
         Progress bar = progress ? new Progress("stages b=" + batch + " " + precision, images.size()) : Progress.silent(images.size());
-        // the CPU comparison kernels run on host embeddings only: on the GPU route there are none
-        try (PatchScorer scalar = host ? PatchScorers.scalar(stats, threads) : null;
-             PatchScorer f16 = host ? PatchScorers.cpu(stats.toFloat16(), threads) : null) {
+        try {
             float[] input = new float[batch * tensor];
             float[] distances = new float[batch * positions];
+            double[] imageScores = new double[batch];
+            float[] otherDistances = new float[batch * positions];
+            double[] otherScores = new double[batch];
             // the first batches (at least 24 images) warm the JIT up and are not counted
             int warm = ((24 + batch - 1) / batch) * batch;
             for (int start = -warm; start + batch <= images.size(); start += batch) {
@@ -158,41 +175,42 @@ public final class Bench {
                     }
                 }
                 if (host) {
-                    // the route's own stages, then the comparison kernels on the same embedding
-                    FeatureExtractor.Embedding e = inspector.features().embed(input, batch);
-                    long b2 = System.nanoTime();
-                    inspector.scorer().score(e.values(), batch, distances);
-                    long b3 = System.nanoTime();
-                    scalar.score(e.values(), batch, new float[batch * positions]);
-                    long b4 = System.nanoTime();
-                    f16.score(e.values(), batch, new float[batch * positions]);
-                    long b5 = System.nanoTime();
+                    // the route's own stages, then the comparison kernels on the same features
+                    FeatureExtractor.Extracted e = inspector.features().extract(input, batch);
+                    MethodScorer.Times st = scorer.score(e.maps(), distances, imageScores);
                     if (counted) {
                         t.get("backbone").add(e.backboneMs() / batch);
-                        t.get("gather").add(e.gatherMs() / batch);
-                        t.get("mahalanobis").add(ms(b2, b3) / batch);
-                        t.get("mahalanobis-scalar").add(ms(b3, b4) / batch);
-                        t.get("mahalanobis-f16").add(ms(b4, b5) / batch);
+                        t.get(embeddingRow).add(st.embeddingMs() / batch);
+                        t.get(distanceRow).add(st.distanceMs() / batch);
+                    }
+                    for (MethodModel.BenchVariant v : variants) {
+                        MethodScorer.Times vt = v.scorer().score(e.maps(), otherDistances, otherScores);
+                        if (counted) {
+                            t.get(distanceRow + "-" + v.name()).add(vt.distanceMs() / batch);
+                        }
                     }
                 } else {
-                    Inspector.StageTimes st = inspector.scoreTensors(input, batch, distances);
+                    Inspector.StageTimes st = inspector.scoreTensors(input, batch, distances, imageScores);
                     if (counted) {
                         t.get("backbone").add(st.backboneMs() / batch);
-                        t.get("mahalanobis").add(st.scoreMs() / batch);
+                        t.get(distanceRow).add((st.embeddingMs() + st.distanceMs()) / batch);
                     }
                 }
                 for (int i = 0; i < batch; i++) {
-                    long p0 = System.nanoTime();
-                    AnomalyMap map = inspector.maps().build(distances, i * positions);
-                    var regions = inspector.regions().find(map, prepared[i].originalWidth(), prepared[i].originalHeight());
+                    Inspector.Post post = inspector.postImage(distances, i, imageScores[i], prepared[i].originalWidth(),
+                            prepared[i].originalHeight());
                     long p1 = System.nanoTime();
-                    Inspection in = new Inspection(0, null, map, prepared[i].thumbnail(), prepared[i].originalWidth(), prepared[i].originalHeight());
+                    InspectionResult result = new InspectionResult("bench", "", "bench", Verdict.of(post.score(), inspector.threshold()),
+                            post.score(), post.score() / inspector.threshold(), inspector.threshold(), InspectionResult.THRESHOLD_BUNDLE,
+                            null, post.regions(), null, null);
+                    Inspection in = new Inspection(0, result, post.map(), prepared[i].thumbnail(), prepared[i].originalWidth(),
+                            prepared[i].originalHeight());
                     byte[] jpeg = inspector.heatmapJpeg(in);
                     long p2 = System.nanoTime();
-                    json.writeValueAsBytes(Map.of("score", map.score(), "regions", regions, "heatmapBytes", jpeg.length));
+                    json.writeValueAsBytes(Map.of("score", post.score(), "regions", post.regions(), "heatmapBytes", jpeg.length));
                     long p3 = System.nanoTime();
                     if (counted) {
-                        t.get("post").add(ms(p0, p1));
+                        t.get("post").add(post.ms());
                         t.get("heatmap").add(ms(p1, p2));
                         t.get("result-json").add(ms(p2, p3));
                     }
@@ -200,6 +218,10 @@ public final class Bench {
                 if (counted) {
                     bar.advance(batch);
                 }
+            }
+        } finally {
+            for (MethodModel.BenchVariant v : variants) {
+                v.scorer().close();
             }
         }
         List<Stage> stages = new ArrayList<>();
@@ -218,7 +240,8 @@ public final class Bench {
         }
         int rounds = Math.max(2, images.size() / batch);
         float[] distances = new float[batch * positions];
-        inspector.scoreTensors(input, batch, distances);
+        double[] imageScores = new double[batch];
+        inspector.scoreTensors(input, batch, distances, imageScores);
         long bb0 = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
             backboneOnly(inspector, input, batch);
@@ -226,8 +249,8 @@ public final class Bench {
         double backboneOnly = rounds * batch / ((System.nanoTime() - bb0) / 1e9);
         long pd0 = System.nanoTime();
         for (int r = 0; r < rounds; r++) {
-            inspector.scoreTensors(input, batch, distances);
-            inspector.post(distances, widths, heights);
+            inspector.scoreTensors(input, batch, distances, imageScores);
+            inspector.post(distances, imageScores, widths, heights);
         }
         double predecoded = rounds * batch / ((System.nanoTime() - pd0) / 1e9);
 
@@ -250,7 +273,7 @@ public final class Bench {
         });
         double endToEnd = done[0] / ((System.nanoTime() - e0) / 1e9);
         double backboneMean = mean(t.get("backbone"));
-        double mahalanobis = mean(t.get("mahalanobis"));
+        double mahalanobis = mean(t.get(distanceRow));
         double scoreAndPost = mahalanobis + mean(t.get("post"));
         return new BatchRun(batch, precision, stages, round(endToEnd), round(predecoded), round(backboneOnly),
                 round(endToEnd / backboneOnly), round(mahalanobis / backboneMean), round(scoreAndPost / backboneMean));
@@ -322,9 +345,9 @@ public final class Bench {
     /** The report as a table a person reads. */
     public static String table(Report r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("model %s, %d images %dx%d, %d threads%nbackend %s (%s route)%ngpu %s%n", r.model(),
-                r.images(), r.imageWidth(), r.imageHeight(), r.threads(), r.backend(), r.route(), r.gpu()));
-        sb.append(String.format("statistics memory: float32 %.1f MB, float16 %.1f MB%n", r.statsBytesFloat32() / 1e6,
+        sb.append(String.format("model %s, %d images %dx%d, %d threads%n%s%nbackend %s (%s route)%ngpu %s%n", r.model(),
+                r.images(), r.imageWidth(), r.imageHeight(), r.threads(), r.modelDescription(), r.backend(), r.route(), r.gpu()));
+        sb.append(String.format("model memory: float32 %.1f MB, float16 %.1f MB%n", r.statsBytesFloat32() / 1e6,
                 r.statsBytesFloat16() / 1e6));
         sb.append(String.format("%-20s", "stage ms/image"));
         for (BatchRun b : r.runs()) {
@@ -341,7 +364,7 @@ public final class Bench {
         }
         for (BatchRun b : r.runs()) {
             sb.append(String.format("batch %d %s: end-to-end %.1f img/s, pre-decoded %.1f img/s, backbone only %.1f img/s, "
-                            + "end-to-end/backbone %.2f; mahalanobis/backbone %.3f, (mahalanobis + post)/backbone %.3f%n",
+                            + "end-to-end/backbone %.2f; distance/backbone %.3f, (distance + post)/backbone %.3f%n",
                     b.batch(), b.precision(), b.endToEndImagesPerS(), b.predecodedImagesPerS(), b.backboneOnlyImagesPerS(),
                     b.endToEndOverBackbone(), b.mahalanobisOverBackbone(), b.scoreAndPostOverBackbone()));
         }

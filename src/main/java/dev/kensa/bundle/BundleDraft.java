@@ -1,6 +1,6 @@
 package dev.kensa.bundle;
 
-import dev.kensa.score.GaussianStats;
+import dev.kensa.method.MethodModel;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -10,11 +10,7 @@ import java.util.List;
  *
  * @param id              short identifier of the model, e.g. "screw-2024-06-01"
  * @param backboneSource  the ONNX backbone, copied into the bundle as backbone.onnx
- * @param outputs         names of the backbone outputs concatenated into the embedding, in order
- * @param grid            [height, width] of the patch grid
- * @param sourceChannels  channels of the full concatenated embedding the kept channels index into
- * @param channels        the d kept channel indices, ascending
- * @param seed            seed the channel subset was drawn with, or null when imported
+ * @param model           the method's fitted model (its layers are the backbone outputs the bundle uses)
  * @param selfTests       golden images with the score they must reproduce at every load (may be empty)
  */
 public record BundleDraft(
@@ -23,12 +19,7 @@ public record BundleDraft(
         String producerVersion,
         Path backboneSource,
         Manifest.Input input,
-        List<String> outputs,
-        int[] grid,
-        int sourceChannels,
-        int[] channels,
-        Long seed,
-        GaussianStats stats,
+        MethodModel model,
         Manifest.Training training,
         PipelineConfig pipeline,
         List<SelfTestDraft> selfTests) {

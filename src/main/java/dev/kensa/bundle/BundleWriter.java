@@ -1,7 +1,8 @@
 package dev.kensa.bundle;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.kensa.score.GaussianStats;
+import dev.kensa.method.MethodManifest;
+import dev.kensa.util.FileTrees;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.zip.ZipOutputStream;
 /** Writes a {@code kensa-bundle/1} directory from a {@link BundleDraft}, and packs a bundle directory into a zip. */
 public final class BundleWriter {
     public static final String BACKBONE = "backbone.onnx";
-    public static final String STATS = "stats.bin";
     public static final String SELFTEST_DIR = "selftest/";
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -51,8 +51,8 @@ public final class BundleWriter {
             Files.copy(draft.backboneSource(), outDir.resolve(BACKBONE));
             files.add(BACKBONE);
 
-            StatsFile.write(outDir.resolve(STATS), draft.stats());
-            files.add(STATS);
+            MethodManifest method = draft.model().write(outDir);
+            files.addAll(method.files());
 
             Files.write(outDir.resolve(BundleReader.PIPELINE), prettyJson(draft.pipeline()), StandardOpenOption.CREATE_NEW);
             files.add(BundleReader.PIPELINE);
@@ -68,21 +68,24 @@ public final class BundleWriter {
             // checksums of the bytes as they landed on disk, not of what we meant to write
             Map<String, String> sha256 = new TreeMap<>();
             for (String file : files) {
-                sha256.put(file, BundleReader.sha256Hex(outDir.resolve(file), where));
+                sha256.put(file, Checksums.sha256Hex(outDir.resolve(file), where));
             }
 
-            GaussianStats stats = draft.stats();
+            Manifest.Training training = draft.training() == null ? null
+                    : new Manifest.Training(draft.training().images(), draft.training().source(), method.eps());
             Manifest manifest = new Manifest(
                     Manifest.FORMAT,
                     draft.id(),
                     draft.name(),
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                     draft.producerVersion(),
+                    draft.model().method().name(),
                     sha256,
-                    new Manifest.Backbone(BACKBONE, draft.input(), List.copyOf(draft.outputs())),
-                    new Manifest.Embedding(draft.grid().clone(), draft.sourceChannels(), draft.channels().clone(), draft.seed()),
-                    new Manifest.Stats(STATS, StatsFile.dtypeName(stats.dtype()), stats.dims(), stats.positions()),
-                    draft.training(),
+                    new Manifest.Backbone(BACKBONE, draft.input(), List.copyOf(draft.model().layers())),
+                    method.embedding(),
+                    method.stats(),
+                    method.model(),
+                    training,
                     selfTests);
             Files.write(outDir.resolve(BundleReader.MANIFEST), prettyJson(manifest), StandardOpenOption.CREATE_NEW);
             return BundleReader.read(outDir);
@@ -148,21 +151,14 @@ public final class BundleWriter {
         require(d.backboneSource() != null && Files.isRegularFile(d.backboneSource()), where,
                 "backbone " + d.backboneSource() + " is not a file");
         require(d.input() != null, where, "draft has no backbone input");
-        require(d.outputs() != null && !d.outputs().isEmpty(), where, "draft has no backbone outputs");
-        require(d.grid() != null && d.grid().length == 2, where, "draft grid must be [height, width]");
-        require(d.channels() != null, where, "draft has no channels");
-        require(d.stats() != null, where, "draft has no stats");
+        require(d.model() != null, where, "draft has no model");
+        require(!d.model().layers().isEmpty(), where, "draft model uses no backbone outputs");
         require(d.pipeline() != null, where, "draft has no pipeline");
-        GaussianStats s = d.stats();
-        require(s.dims() == d.channels().length, where,
-                "stats have d=" + s.dims() + " but the draft keeps " + d.channels().length + " channels");
-        require(s.gridHeight() == d.grid()[0] && s.gridWidth() == d.grid()[1], where, "stats grid " + s.gridHeight() + "x"
-                + s.gridWidth() + " but the draft grid is " + d.grid()[0] + "x" + d.grid()[1]);
         Set<String> names = new HashSet<>();
         for (BundleDraft.SelfTestDraft t : selfTests(d)) {
             require(t != null && t.fileName() != null, where, "self-test without a file name");
             String name = selfTestFileName(t.fileName());
-            require(!name.contains("/") && BundleReader.unsafeName(name) == null, where,
+            require(!name.contains("/") && SafeUnzip.unsafeName(name) == null, where,
                     "self-test file name " + t.fileName() + " must be a plain file name");
             require(names.add(name), where, "self-test " + name + " given twice");
             require(isPng(t.png()), where, "self-test " + name + " is not a PNG image");
@@ -190,7 +186,7 @@ public final class BundleWriter {
     }
 
     private static byte[] prettyJson(Object value) throws JsonProcessingException {
-        String json = BundleReader.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+        String json = BundleJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
         return json.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -218,11 +214,11 @@ public final class BundleWriter {
     /** Removes what a failed write left; the directory was empty (or absent) before, so everything in it is ours. */
     private static void clear(Path outDir, boolean created) {
         if (created) {
-            BundleReader.deleteTree(outDir);
+            FileTrees.deleteQuietly(outDir);
             return;
         }
         try (Stream<Path> s = Files.list(outDir)) {
-            s.forEach(BundleReader::deleteTree);
+            s.forEach(FileTrees::deleteQuietly);
         } catch (IOException ignored) {
             // best effort; the refusal is what the caller needs
         }

@@ -1,27 +1,38 @@
 package dev.kensa.bundle;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code manifest.json} of a {@code kensa-bundle/1} (DESIGN.md §5). Field names are the contract.
+ * {@code manifest.json} of a {@code kensa-bundle/1} (DESIGN.md §5, models/FORMAT.md). Field names are the contract.
  *
- * @param sha256 lower-case hex sha256 of every other file of the bundle, keyed by its bundle-relative path
- *               ('/' separated), e.g. {@code backbone.onnx}, {@code stats.bin}, {@code selftest/0.png}
+ * @param method    the detection method ("padim", "patchcore", "mahalanobis"); absent in bundles made before methods
+ *                  were a choice, which are PaDiM
+ * @param sha256    lower-case hex sha256 of every other file of the bundle, keyed by its bundle-relative path
+ *                  ('/' separated), e.g. {@code backbone.onnx}, {@code stats.bin}, {@code selftest/0.png}
+ * @param embedding PaDiM's embedding (grid and kept channels); null for other methods
+ * @param stats     PaDiM's statistics file; null for other methods
+ * @param model     the method's own section for methods other than PaDiM (its files and parameters); null for PaDiM
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"format", "id", "name", "created", "producerVersion", "method", "sha256", "backbone", "embedding",
+        "stats", "model", "training", "selfTest"})
 public record Manifest(
         String format,
         String id,
         String name,
         String created,
         String producerVersion,
+        String method,
         Map<String, String> sha256,
         Backbone backbone,
         Embedding embedding,
         Stats stats,
+        ObjectNode model,
         Training training,
         List<SelfTest> selfTest) {
 
@@ -31,11 +42,12 @@ public record Manifest(
     public record Input(String name, int width, int height, float[] mean, float[] std, String channelOrder) {
     }
 
+    /** @param outputs the backbone outputs the method uses, in embedding order (the first one's grid is the map's) */
     public record Backbone(String file, Input input, List<String> outputs) {
     }
 
     /**
-     * @param grid           [height, width] of the patch grid (56x56 for ResNet-18 at 224)
+     * @param grid           [height, width] of the patch grid (56x56 for ResNet-18 layer1-3 at 224)
      * @param sourceChannels channels of the full concatenated embedding (448 for ResNet-18 layer1-3)
      * @param channels       the d kept channel indices into the full embedding, ascending
      * @param seed           seed the channel subset was drawn with (null when imported)
@@ -47,7 +59,8 @@ public record Manifest(
     public record Stats(String file, String dtype, int d, int positions) {
     }
 
-    public record Training(int images, String source, double eps) {
+    /** @param eps PaDiM's covariance regularisation; absent for other methods */
+    public record Training(int images, String source, Double eps) {
     }
 
     public record SelfTest(String file, double expectedScore, double tolerance) {

@@ -1,13 +1,13 @@
 package dev.kensa.bundle;
 
-import dev.kensa.score.GaussianStats;
+import dev.kensa.method.MethodModel;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A loaded model bundle whose files all matched their manifest checksums and whose statistics, embedding and
- * pipeline agreed with each other when it was read. Only {@link BundleReader} makes one. Immutable; the stats
+ * A loaded model bundle whose files all matched their manifest checksums and whose method model, embedding and
+ * pipeline agreed with each other when it was read. Only {@link BundleReader} makes one. Immutable; the model's
  * arrays are shared and must not be modified.
  */
 public final class ModelBundle {
@@ -21,17 +21,17 @@ public final class ModelBundle {
     private final Manifest manifest;
     private final String sha256;
     private final PipelineConfig pipeline;
-    private final GaussianStats stats;
+    private final MethodModel model;
     private final List<SelfTestImage> selfTests;
 
-    ModelBundle(Path source, Path dir, Manifest manifest, String sha256, PipelineConfig pipeline, GaussianStats stats,
+    ModelBundle(Path source, Path dir, Manifest manifest, String sha256, PipelineConfig pipeline, MethodModel model,
                 List<SelfTestImage> selfTests) {
         this.source = source;
         this.dir = dir;
         this.manifest = manifest;
         this.sha256 = sha256;
         this.pipeline = pipeline;
-        this.stats = stats;
+        this.model = model;
         this.selfTests = List.copyOf(selfTests);
     }
 
@@ -49,21 +49,23 @@ public final class ModelBundle {
         return manifest;
     }
 
+    /** pipeline.json with every optional section filled in ({@link PipelineConfig#withDefaults()}). */
     public PipelineConfig pipeline() {
         return pipeline;
     }
 
-    public GaussianStats stats() {
-        return stats;
+    /** The method's fitted model. */
+    public MethodModel model() {
+        return model;
+    }
+
+    /** The detection method's name ("padim" for bundles made before methods were a choice). */
+    public String method() {
+        return model.method().name();
     }
 
     public Path backbonePath() {
         return dir.resolve(manifest.backbone().file());
-    }
-
-    /** The d kept channel indices into the full embedding, ascending (a copy). */
-    public int[] channels() {
-        return manifest.embedding().channels().clone();
     }
 
     /** Lower-case hex sha256 of the manifest.json bytes: the bundle's identity, since the manifest pins every other file. */
@@ -84,14 +86,8 @@ public final class ModelBundle {
         return pipeline.threshold().image().value();
     }
 
-    /** Anomaly-map threshold for defect regions, or NaN when the bundle has none (e.g. imported without one). */
-    public double pixelThreshold() {
-        PipelineConfig.PixelThreshold pixel = pipeline.threshold().pixel();
-        return pixel == null ? Double.NaN : pixel.value();
-    }
-
     @Override
     public String toString() {
-        return "bundle " + manifest.id() + " (" + sha256.substring(0, 12) + ") from " + source;
+        return "bundle " + manifest.id() + " (" + sha256.substring(0, 12) + ", " + method() + ") from " + source;
     }
 }

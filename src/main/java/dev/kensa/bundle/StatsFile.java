@@ -104,7 +104,7 @@ public final class StatsFile {
     }
 
     /** @param label how messages name the file, e.g. "stats.bin" inside a bundle */
-    static Header readHeader(Path file, String label) {
+    public static Header readHeader(Path file, String label) {
         try (FileChannel ch = open(file, label)) {
             return header(ch, label);
         } catch (IOException e) {
@@ -112,7 +112,7 @@ public final class StatsFile {
         }
     }
 
-    static GaussianStats read(Path file, String label) {
+    public static GaussianStats read(Path file, String label) {
         try (FileChannel ch = open(file, label)) {
             Header h = header(ch, label);
             float[] mean = new float[h.positions() * h.dims()];

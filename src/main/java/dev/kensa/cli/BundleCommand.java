@@ -37,7 +37,9 @@ public class BundleCommand implements Runnable {
             node.put("sha256", b.sha256());
             node.set("manifest", m.valueToTree(b.manifest()));
             node.set("pipeline", m.valueToTree(b.pipeline()));
-            node.put("statsMemoryBytes", b.stats().memoryBytes());
+            node.put("method", b.method());
+            node.put("model", b.model().describe());
+            node.put("modelMemoryBytes", b.model().memoryBytes());
             spec.commandLine().getOut().println(m.writeValueAsString(node));
             return 0;
         }

@@ -55,6 +55,10 @@ public class EvalCommand implements Callable<Integer> {
             }
         }
         spec.commandLine().getOut().printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
+        spec.commandLine().getOut().printf("method         %s%n", r.model());
+        for (String error : r.errorImages()) {
+            spec.commandLine().getErr().println("kensa: warning: test image left out, unreadable: " + error);
+        }
         spec.commandLine().getOut().printf("image AUROC    %.4f%n", r.imageAuroc());
         if (r.pixelAuroc() != null) {
             spec.commandLine().getOut().printf("pixel AUROC    %.4f%n", r.pixelAuroc());

@@ -5,6 +5,7 @@ import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspector;
+import dev.kensa.pipeline.Inspectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,11 +45,11 @@ public class InspectCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         int[] failures = {0};
-        try (Inspector inspector = Inspector.open(bundle, t, batch)) {
+        try (Inspector inspector = Inspectors.open(bundle, t, batch)) {
             inspector.inspect(images.stream().map(ImageInput::of).toList(), in -> {
                 try {
                     spec.commandLine().getOut().println(json.writeValueAsString(in.result()));
-                    if (in.map() == null) {
+                    if (!in.scored()) {
                         failures[0]++;
                         spec.commandLine().getErr().println("kensa: error: " + in.result().source() + ": " + in.result().error());
                     } else if (heatmapDir != null) {

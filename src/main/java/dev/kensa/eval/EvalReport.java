@@ -13,11 +13,16 @@ import java.util.Map;
  * @param timingsMs        per-stage inference means over the test images: decode, backbone, score, post, total
  * @param thresholdFpr     share of test goods the bundle's threshold rejects
  * @param thresholdTpr     share of test defects it catches
+ * @param errors           test images that could not be read (left out of every figure)
+ * @param errorImages      each of them with its reason
+ * @param method           the detection method the bundle was fitted with
+ * @param model            the fitted model in one line
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"imageAuroc", "pixelAuroc", "aupro", "f1Max", "fitSeconds", "images", "timingsMs"})
 public record EvalReport(double imageAuroc, Double pixelAuroc, Double aupro, double f1Max, double fitSeconds,
                          int images, Map<String, Double> timingsMs, String dataset, int trainImages,
                          double calibrationSeconds, double threshold, String thresholdSource, double thresholdFpr,
-                         double thresholdTpr, int errors, String backend, String pixelMetricsNote) {
+                         double thresholdTpr, int errors, java.util.List<String> errorImages, String backend,
+                         String pixelMetricsNote, String method, String model) {
 }

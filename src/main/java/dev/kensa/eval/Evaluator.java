@@ -9,6 +9,7 @@ import dev.kensa.image.ImageGeometry;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.pipeline.Inspector;
+import dev.kensa.pipeline.Inspectors;
 import dev.kensa.util.Progress;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -40,6 +41,8 @@ public final class Evaluator {
 
     /**
      * An evaluation with what the HTML report needs besides the figures.
+     *
+     * Of the test images that could be read (the others are named in {@code report.errorImages()}):
      *
      * @param heatmaps heatmap JPEG per test image (null entries when the set is too large to keep them all)
      */
@@ -82,19 +85,27 @@ public final class Evaluator {
         double[][] timings = new double[5][images.size()];
         byte[][] heatmaps = new byte[images.size()][];
         boolean keepHeatmaps = images.size() <= MAX_KEPT_HEATMAPS;
-        int[] errors = {0};
+        boolean[] failed = new boolean[images.size()];
+        List<String> errors = new ArrayList<>();
         String backend;
+        boolean hasMap = bundle.model().grid() != null;
+        if (!hasMap && pixelNote == null) {
+            pixelNote = "pixel metrics unavailable: " + bundle.method() + " scores whole images, it has no anomaly map";
+        }
         Progress bar = progress ? new Progress("inspect", images.size()) : Progress.silent(images.size());
-        try (Inspector inspector = Inspector.open(bundle, fitOptions.threads(), fitOptions.batchSize())) {
+        try (Inspector inspector = Inspectors.open(bundle, fitOptions.threads(), fitOptions.batchSize())) {
             backend = inspector.describeBackend();
             inspector.inspect(images.stream().map(ImageInput::of).toList(), (Inspection in) -> {
                 int i = in.index();
-                if (in.map() == null) {
-                    errors[0]++;
-                    throw new KensaException("test image " + images.get(i) + ": " + in.result().error());
+                bar.advance(1);
+                if (!in.scored()) {
+                    // an unreadable test image is reported by name and left out of every figure; the run goes on
+                    failed[i] = true;
+                    errors.add(images.get(i) + ": " + in.result().error());
+                    return;
                 }
                 scores[i] = in.result().score();
-                maps[i] = in.map().values();
+                maps[i] = in.map() != null ? in.map().values() : null;
                 if (keepHeatmaps) {
                     heatmaps[i] = inspector.heatmapJpeg(in);
                 }
@@ -104,12 +115,14 @@ public final class Evaluator {
                 timings[2][i] = t.score();
                 timings[3][i] = t.post();
                 timings[4][i] = t.total();
-                bar.advance(1);
             });
         }
+        if (errors.size() == images.size()) {
+            throw new KensaException("no test image of " + dataset + " could be read (first: " + errors.get(0) + ")");
+        }
 
-        double imageAuroc = Metrics.auroc(scores, anomalous);
-        double f1 = Metrics.f1Max(scores, anomalous);
+        double imageAuroc = Metrics.auroc(kept(scores, failed), kept(anomalous, failed));
+        double f1 = Metrics.f1Max(kept(scores, failed), kept(anomalous, failed));
         Double pixelAuroc = null;
         Double aupro = null;
         if (pixelNote == null) {
@@ -117,12 +130,15 @@ public final class Evaluator {
             List<float[]> mapList = new ArrayList<>();
             List<boolean[]> maskList = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
+                if (failed[i]) {
+                    continue;
+                }
                 mapList.add(maps[i]);
                 maskList.add(i < nGood ? new boolean[crop * crop] : loadMask(maskFiles.get(i - nGood), geometry));
             }
-            float[] allScores = new float[images.size() * crop * crop];
+            float[] allScores = new float[mapList.size() * crop * crop];
             boolean[] allLabels = new boolean[allScores.length];
-            for (int i = 0; i < images.size(); i++) {
+            for (int i = 0; i < mapList.size(); i++) {
                 System.arraycopy(mapList.get(i), 0, allScores, i * crop * crop, crop * crop);
                 System.arraycopy(maskList.get(i), 0, allLabels, i * crop * crop, crop * crop);
             }
@@ -131,18 +147,29 @@ public final class Evaluator {
         }
 
         double threshold = bundle.imageThreshold();
-        double[] goodScores = Arrays.copyOfRange(scores, 0, nGood);
-        double[] defectScores = Arrays.copyOfRange(scores, nGood, scores.length);
+        double[] goodScores = kept(Arrays.copyOfRange(scores, 0, nGood), Arrays.copyOfRange(failed, 0, nGood));
+        double[] defectScores = kept(Arrays.copyOfRange(scores, nGood, scores.length), Arrays.copyOfRange(failed, nGood, scores.length));
         Map<String, Double> t = new LinkedHashMap<>();
         String[] names = {"decode", "backbone", "score", "post", "total"};
         for (int s = 0; s < names.length; s++) {
-            t.put(names[s], round(mean(timings[s])));
+            t.put(names[s], round(mean(kept(timings[s], failed))));
         }
         EvalReport report = new EvalReport(imageAuroc, pixelAuroc, aupro, f1, round(fit.fitSeconds()), images.size(), t,
                 dataset.toString(), fit.images(), round(fit.calibrationSeconds()), threshold, fit.thresholdSource(),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(goodScores, threshold),
-                dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors[0], backend, pixelNote);
-        return new Evaluation(report, List.copyOf(images), scores, anomalous, heatmaps);
+                dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors.size(), List.copyOf(errors), backend,
+                pixelNote, bundle.method(), bundle.model().describe());
+        // the report shows the scored images only; the unreadable ones are listed by name in the report's errors
+        List<Path> scoredImages = new ArrayList<>();
+        List<byte[]> scoredHeatmaps = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (!failed[i]) {
+                scoredImages.add(images.get(i));
+                scoredHeatmaps.add(heatmaps[i]);
+            }
+        }
+        return new Evaluation(report, List.copyOf(scoredImages), kept(scores, failed), kept(anomalous, failed),
+                scoredHeatmaps.toArray(new byte[0][]));
     }
 
     private static Path maskOfTest(Path dataset, Path image) {
@@ -171,6 +198,21 @@ public final class Evaluator {
             }
             return out;
         }
+    }
+
+    /** The values of the images that were scored. */
+    static double[] kept(double[] v, boolean[] failed) {
+        return java.util.stream.IntStream.range(0, v.length).filter(i -> !failed[i]).mapToDouble(i -> v[i]).toArray();
+    }
+
+    static boolean[] kept(boolean[] v, boolean[] failed) {
+        boolean[] out = new boolean[(int) java.util.stream.IntStream.range(0, v.length).filter(i -> !failed[i]).count()];
+        for (int i = 0, j = 0; i < v.length; i++) {
+            if (!failed[i]) {
+                out[j++] = v[i];
+            }
+        }
+        return out;
     }
 
     private static double mean(double[] v) {

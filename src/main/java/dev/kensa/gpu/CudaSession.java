@@ -36,7 +36,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
  * runtime API on the same context), one stream, and the device allocations made through it. One owner, one
  * {@link #close()} that frees everything. Only constructed after {@link GpuProbe} said the GPU is available.
  */
-final class CudaSession implements AutoCloseable {
+public final class CudaSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CudaSession.class);
     private final int device;
     private final CUctx_st context = new CUctx_st();
@@ -45,7 +45,7 @@ final class CudaSession implements AutoCloseable {
     private final List<Long> hostAllocations = new ArrayList<>();
     private boolean closed;
 
-    CudaSession() {
+    public CudaSession() {
         if (!GpuProbe.status().available()) {
             throw new KensaException("CUDA is not available: " + GpuProbe.status().reason());
         }
@@ -63,16 +63,16 @@ final class CudaSession implements AutoCloseable {
     }
 
     /** The driver API wants the context current on the calling thread; callers come from several threads. */
-    void makeCurrent() {
+    public void makeCurrent() {
         check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     }
 
-    CUstream_st stream() {
+    public CUstream_st stream() {
         return stream;
     }
 
     /** Allocates device memory owned by this session (freed by close). */
-    long alloc(long bytes) {
+    public long alloc(long bytes) {
         long[] ptr = new long[1];
         check(cuMemAlloc(ptr, Math.max(bytes, 1)), "cuMemAlloc " + bytes + " bytes");
         allocations.add(ptr[0]);
@@ -84,7 +84,7 @@ final class CudaSession implements AutoCloseable {
      * must not outlive it): page-locked, so copies run at full bus speed and asynchronously; a plain direct buffer
      * when the driver refuses to pin more memory (copies are then slower, results the same).
      */
-    ByteBuffer hostBuffer(long bytes) {
+    public ByteBuffer hostBuffer(long bytes) {
         try (PointerPointer<Pointer> out = new PointerPointer<>(1)) {
             int rc = cuMemAllocHost(out, Math.max(bytes, 1));
             if (rc == CUDA_SUCCESS) {
@@ -97,26 +97,26 @@ final class CudaSession implements AutoCloseable {
         return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
     }
 
-    void free(long ptr) {
+    public void free(long ptr) {
         if (allocations.remove(ptr)) {
             cuMemFree(ptr);
         }
     }
 
-    void upload(long dst, Pointer src, long bytes) {
+    public void upload(long dst, Pointer src, long bytes) {
         check(cuMemcpyHtoDAsync(dst, src, bytes, stream), "cuMemcpyHtoDAsync");
     }
 
-    void download(Pointer dst, long src, long bytes) {
+    public void download(Pointer dst, long src, long bytes) {
         check(cuMemcpyDtoHAsync(dst, src, bytes, stream), "cuMemcpyDtoHAsync");
     }
 
-    void synchronize() {
+    public void synchronize() {
         check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
     /** A JavaCPP pointer to a device address, for APIs that take {@code void*} (TensorRT's setTensorAddress). */
-    static Pointer devicePointer(long address) {
+    public static Pointer devicePointer(long address) {
         return new DevicePointer(address);
     }
 
@@ -126,13 +126,13 @@ final class CudaSession implements AutoCloseable {
         }
     }
 
-    static void check(int result, String what) {
+    public static void check(int result, String what) {
         if (result != CUDA_SUCCESS) {
             throw new KensaException("CUDA " + what + " failed: " + errorName(result));
         }
     }
 
-    static String errorName(int result) {
+    public static String errorName(int result) {
         try (PointerPointer<BytePointer> out = new PointerPointer<>(1)) {
             if (cuGetErrorString(result, out) == CUDA_SUCCESS && out.get(0) != null && !out.get(0).isNull()) {
                 return out.getString(0) + " (" + result + ")";

@@ -188,7 +188,7 @@ public class ModelResource {
         try {
             byte[] manifestBytes = Files.readAllBytes(dir.resolve(BundleReader.MANIFEST));
             Manifest mf = BundleReader.readManifest(dir);
-            String sha = BundleReader.sha256Hex(manifestBytes); // a bundle's identity, as BundleReader defines it
+            String sha = dev.kensa.bundle.Checksums.sha256Hex(manifestBytes); // a bundle's identity, as BundleReader defines it
             d.put("id", mf.id());
             d.put("name", mf.name());
             d.put("sha256", sha);

@@ -277,7 +277,7 @@ public final class ModelManager implements AutoCloseable {
             if (Files.isDirectory(source)) {
                 copyTree(source, dir);
             } else {
-                BundleReader.unzip(source, dir, settings.maxFiles(), settings.maxExtractedBytes());
+                dev.kensa.bundle.SafeUnzip.extract(source, dir, settings.maxFiles(), settings.maxExtractedBytes());
             }
             Path installed = store.install(dir, checked.sha256());
             return load(installed, installed.getFileName().toString());
@@ -308,7 +308,7 @@ public final class ModelManager implements AutoCloseable {
             long bytes = ModelStore.receive(upload, zip, settings.maxUploadBytes());
             reached(Step.RECEIVED);
             Path dir = staging.resolve("bundle");
-            BundleReader.unzip(zip, dir, settings.maxFiles(), settings.maxExtractedBytes());
+            dev.kensa.bundle.SafeUnzip.extract(zip, dir, settings.maxFiles(), settings.maxExtractedBytes());
             Files.delete(zip);
             reached(Step.EXTRACTED);
             ModelBundle checked = BundleReader.read(dir, settings.publicKey());
@@ -437,7 +437,7 @@ public final class ModelManager implements AutoCloseable {
         ModelBundle bundle = BundleReader.read(dir, settings.publicKey());
         Inspector inspector;
         try {
-            inspector = Inspector.open(bundle, settings.threads(), settings.batchSize(), settings.backend());
+            inspector = dev.kensa.pipeline.Inspectors.open(bundle, settings.threads(), settings.batchSize(), settings.backend());
         } catch (RuntimeException | LinkageError e) {
             throw new KensaException("backbone of " + bundle.id() + " does not load: " + e.getMessage(), e);
         }

@@ -6,10 +6,15 @@ import dev.kensa.verdict.InspectionResult;
 
 /**
  * One inspected image: the published result, plus the anomaly map and thumbnail for heatmaps and evaluation
- * (both null when the result is an ERROR).
+ * (both null when the result is an ERROR; the map is null too for an image-level method, which has none).
  *
  * @param index position in the input list
  */
 public record Inspection(int index, InspectionResult result, AnomalyMap map, ImageTensor.Thumbnail thumbnail,
                          int originalWidth, int originalHeight) {
+
+    /** Whether the image was scored (its verdict is OK or NG, not ERROR). */
+    public boolean scored() {
+        return result != null && result.verdict() != dev.kensa.verdict.Verdict.ERROR;
+    }
 }

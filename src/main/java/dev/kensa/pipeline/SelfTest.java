@@ -37,7 +37,7 @@ public final class SelfTest {
     }
 
     public static Result run(ModelBundle bundle, int threads) {
-        try (Inspector inspector = Inspector.open(bundle, threads, 4)) {
+        try (Inspector inspector = Inspectors.open(bundle, threads, 4)) {
             return run(bundle, inspector);
         }
     }
@@ -48,7 +48,7 @@ public final class SelfTest {
         inspector.inspect(images.stream().map(i -> ImageInput.of(i.file())).toList(), in -> {
             ModelBundle.SelfTestImage img = images.get(in.index());
             String name = bundle.dir().relativize(img.file()).toString();
-            if (in.map() == null) {
+            if (!in.scored()) {
                 checks.add(new Check(name, img.expectedScore(), Double.NaN, img.tolerance(), in.result().error()));
             } else {
                 checks.add(new Check(name, img.expectedScore(), in.result().score(), img.tolerance(), null));

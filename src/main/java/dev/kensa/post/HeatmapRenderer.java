@@ -5,10 +5,15 @@ import dev.kensa.image.ImageTensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Scalar;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
+import static org.bytedeco.opencv.global.opencv_imgproc.putText;
 
 /**
  * Heatmap thumbnail: the JET colour map of the anomaly map blended over the whole image. The colour scale is
@@ -70,6 +75,51 @@ public final class HeatmapRenderer {
              BytePointer encoded = new BytePointer();
              IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, jpegQuality)) {
             mat.data().put(out);
+            if (!imencode(".jpg", mat, encoded, params)) {
+                throw new IllegalStateException("JPEG encoding failed");
+            }
+            byte[] jpeg = new byte[(int) encoded.limit()];
+            encoded.get(jpeg);
+            return jpeg;
+        }
+    }
+
+    /**
+     * The thumbnail of an image scored by an image-level method, which has no anomaly map: the image itself, framed
+     * in the colour its score has on the same fixed scale, with {@code note} written across the top, so nobody
+     * mistakes it for a map that found nothing.
+     */
+    public byte[] renderWithoutMap(ImageTensor.Thumbnail thumb, double score, double threshold, String note) {
+        int tw = thumb.width();
+        int th = thumb.height();
+        byte[] out = thumb.bgr().clone();
+        double v = scale(score, threshold);
+        int frame = Math.max(2, Math.min(tw, th) / 40);
+        int band = Math.min(th, Math.max(14, th / 12));
+        for (int y = 0; y < th; y++) {
+            for (int x = 0; x < tw; x++) {
+                int i = (y * tw + x) * 3;
+                if (x < frame || y < frame || x >= tw - frame || y >= th - frame) {
+                    out[i] = (byte) Math.round(255 * jet(v, 1));
+                    out[i + 1] = (byte) Math.round(255 * jet(v, 2));
+                    out[i + 2] = (byte) Math.round(255 * jet(v, 3));
+                } else if (y < band) {
+                    // a dark band under the text, readable on any image
+                    out[i] = (byte) ((out[i] & 0xff) / 4);
+                    out[i + 1] = (byte) ((out[i + 1] & 0xff) / 4);
+                    out[i + 2] = (byte) ((out[i + 2] & 0xff) / 4);
+                }
+            }
+        }
+        try (Mat mat = new Mat(th, tw, CV_8UC3);
+             BytePointer encoded = new BytePointer();
+             IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, jpegQuality);
+             Point at = new Point(frame + 2, Math.max(10, band - 4));
+             Scalar white = new Scalar(255, 255, 255, 0)) {
+            mat.data().put(out);
+            double fontScale = Math.max(0.3, band / 40.0);
+            putText(mat, String.format(java.util.Locale.ROOT, "%s (score %.2f)", note, score), at, FONT_HERSHEY_SIMPLEX,
+                    fontScale, white, 1, LINE_AA, false);
             if (!imencode(".jpg", mat, encoded, params)) {
                 throw new IllegalStateException("JPEG encoding failed");
             }

@@ -26,4 +26,16 @@ public final class FileTrees {
             }
         }
     }
+
+    /**
+     * As {@link #delete} but best effort, for clean-up after a refusal or at exit: a leftover temporary directory is
+     * not worth failing for, and something else may still be writing into it.
+     */
+    public static void deleteQuietly(Path root) {
+        try {
+            delete(root);
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort: the refusal or the exit is what matters
+        }
+    }
 }

@@ -9,18 +9,22 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Defect regions: 8-connected components of the anomaly map above the pixel threshold, at least minArea map
- * pixels, reported as boxes in the original image's coordinates, largest score first.
+ * Defect regions: 8-connected components of the anomaly map above the pixel threshold (after an optional
+ * morphological opening that removes specks), at least minArea map pixels, reported as boxes in the original image's
+ * coordinates, largest score first.
  */
 public final class RegionFinder {
     private final ImageGeometry geometry;
     private final double pixelThreshold;
     private final int minArea;
+    private final int opening;
 
-    public RegionFinder(ImageGeometry geometry, double pixelThreshold, int minArea) {
+    /** @param opening radius of the morphological opening of the above-threshold mask (0 = none) */
+    public RegionFinder(ImageGeometry geometry, double pixelThreshold, int minArea, int opening) {
         this.geometry = geometry;
         this.pixelThreshold = pixelThreshold;
         this.minArea = Math.max(1, minArea);
+        this.opening = opening;
     }
 
     public List<InspectionResult.Region> find(AnomalyMap map, int originalWidth, int originalHeight) {
@@ -33,6 +37,13 @@ public final class RegionFinder {
             if (v[i] > pixelThreshold) {
                 mask[i] = true;
                 any = true;
+            }
+        }
+        if (any && opening > 0) {
+            mask = dev.kensa.post.BinaryMorphology.open(mask, w, h, opening);
+            any = false;
+            for (boolean b : mask) {
+                any |= b;
             }
         }
         if (!any) {

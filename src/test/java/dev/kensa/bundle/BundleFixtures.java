@@ -1,6 +1,7 @@
 package dev.kensa.bundle;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kensa.method.padim.PadimModel;
 import dev.kensa.score.GaussianStats;
 
 import javax.imageio.ImageIO;
@@ -82,10 +83,8 @@ final class BundleFixtures {
         return new BundleDraft(
                 "screw-test", "Screw, synthetic", "kensa 0.1.0-test", backbone,
                 new Manifest.Input("input", 224, 224, new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}, "RGB"),
-                List.of("layer1", "layer2", "layer3"),
-                new int[]{stats.gridHeight(), stats.gridWidth()}, 448, CHANNELS.clone(), 7L,
-                stats,
-                new Manifest.Training(20, "mvtec/screw/train/good", 0.01),
+                new PadimModel(List.of("layer1", "layer2", "layer3"), 448, CHANNELS.clone(), 7L, stats, 0.01),
+                new Manifest.Training(20, "mvtec/screw/train/good", null),
                 pipeline(),
                 List.of(new BundleDraft.SelfTestDraft("good", png(0x203040), 3.5, 0.01),
                         new BundleDraft.SelfTestDraft("scratch.png", png(0x804020), 17.25, 0.02)));
@@ -96,17 +95,17 @@ final class BundleFixtures {
     }
 
     static ObjectNode manifestTree(Path dir) throws IOException {
-        return (ObjectNode) BundleReader.JSON.readTree(dir.resolve("manifest.json").toFile());
+        return (ObjectNode) BundleJson.MAPPER.readTree(dir.resolve("manifest.json").toFile());
     }
 
     static void writeManifestTree(Path dir, ObjectNode tree) throws IOException {
-        BundleReader.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), tree);
+        BundleJson.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), tree);
     }
 
     /** After deliberately changing a file, put its new checksum in the manifest so the check under test is reached. */
     static void rehash(Path dir, String file) throws IOException {
         ObjectNode tree = manifestTree(dir);
-        ((ObjectNode) tree.get("sha256")).put(file, BundleReader.sha256Hex(Files.readAllBytes(dir.resolve(file))));
+        ((ObjectNode) tree.get("sha256")).put(file, Checksums.sha256Hex(Files.readAllBytes(dir.resolve(file))));
         writeManifestTree(dir, tree);
     }
 }

@@ -2,6 +2,7 @@ package dev.kensa.bundle;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kensa.method.padim.PadimModel;
 import dev.kensa.score.GaussianStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +36,8 @@ class BundleRefusalTest {
         return assertThrows(BundleException.class, () -> BundleReader.read(dirOrZip)).getMessage();
     }
 
-    private static String refusal(Path zip, BundleReader.ZipLimits limits) {
-        return assertThrows(BundleException.class, () -> BundleReader.read(zip, limits)).getMessage();
+    private static String refusal(Path zip, SafeUnzip.Limits limits) {
+        return assertThrows(BundleException.class, () -> BundleReader.read(zip, limits, null)).getMessage();
     }
 
     private static void assertContains(String message, String... parts) {
@@ -53,7 +54,7 @@ class BundleRefusalTest {
         try (FileChannel ch = FileChannel.open(dir.resolve("stats.bin"), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{1, 2, 3}), 100);
         }
-        String actual = BundleReader.sha256Hex(Files.readAllBytes(dir.resolve("stats.bin")));
+        String actual = Checksums.sha256Hex(Files.readAllBytes(dir.resolve("stats.bin")));
         assertEquals("bundle " + dir + ": stats.bin sha256 mismatch (manifest " + expected.substring(0, 12) + ".., file "
                 + actual.substring(0, 12) + "..)", refusal(dir));
     }
@@ -153,9 +154,9 @@ class BundleRefusalTest {
     @Test
     void imageThresholdMustBePositive() throws IOException {
         Path dir = bundle();
-        ObjectNode p = (ObjectNode) BundleReader.JSON.readTree(dir.resolve("pipeline.json").toFile());
+        ObjectNode p = (ObjectNode) BundleJson.MAPPER.readTree(dir.resolve("pipeline.json").toFile());
         ((ObjectNode) p.get("threshold").get("image")).put("value", 0.0);
-        BundleReader.JSON.writeValue(dir.resolve("pipeline.json").toFile(), p);
+        BundleJson.MAPPER.writeValue(dir.resolve("pipeline.json").toFile(), p);
         BundleFixtures.rehash(dir, "pipeline.json");
         assertContains(refusal(dir), "pipeline.json threshold.image.value is 0.0, must be positive and finite");
     }
@@ -176,9 +177,10 @@ class BundleRefusalTest {
         GaussianStats stats = BundleFixtures.stats();
         BundleDraft good = BundleFixtures.draft(tmp, stats);
         // caught only by the read-back: sourceChannels too small for channel 200
+        PadimModel model = (PadimModel) good.model();
         BundleDraft bad = new BundleDraft(good.id(), good.name(), good.producerVersion(), good.backboneSource(), good.input(),
-                good.outputs(), good.grid(), 100, good.channels(), good.seed(), stats, good.training(), good.pipeline(),
-                good.selfTests());
+                new PadimModel(model.layers(), 100, model.channels(), model.seed(), stats, model.eps()), good.training(),
+                good.pipeline(), good.selfTests());
         Path out = tmp.resolve("bad");
         BundleException e = assertThrows(BundleException.class, () -> BundleWriter.write(out, bad));
         assertContains(e.getMessage(), "embedding.channels[2] = 200 is outside 0..99");
@@ -204,7 +206,7 @@ class BundleRefusalTest {
         assertEquals("bundle " + zip + ": zip entry \"../evil\" refused: \"..\" in path", refusal(zip));
 
         Path dest = tmp.resolve("dest");
-        BundleException e = assertThrows(BundleException.class, () -> BundleReader.unzip(zip, dest));
+        BundleException e = assertThrows(BundleException.class, () -> SafeUnzip.extract(zip, dest));
         assertContains(e.getMessage(), "\"../evil\" refused");
         assertFalse(Files.exists(dest), "a refused unzip leaves nothing behind");
         assertFalse(Files.exists(tmp.resolve("evil")));
@@ -249,7 +251,7 @@ class BundleRefusalTest {
             entries[2 * i + 1] = "x";
         }
         writeZip(zip, entries);
-        assertEquals("bundle " + zip + ": zip has 6 entries, more than 5", refusal(zip, new BundleReader.ZipLimits(5, 1 << 20)));
+        assertEquals("bundle " + zip + ": zip has 6 entries, more than 5", refusal(zip, new SafeUnzip.Limits(5, 1 << 20)));
     }
 
     @Test
@@ -265,7 +267,7 @@ class BundleRefusalTest {
         }
         assertTrue(Files.size(zip) < 64 * 1024);
         assertEquals("bundle " + zip + ": zip expands to more than 1000000 bytes",
-                refusal(zip, new BundleReader.ZipLimits(1000, 1_000_000)));
+                refusal(zip, new SafeUnzip.Limits(1000, 1_000_000)));
     }
 
     @Test
@@ -278,8 +280,8 @@ class BundleRefusalTest {
             total = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         // every file fits alone, together they do not
-        assertContains(refusal(zip, new BundleReader.ZipLimits(1000, total - 1)), "zip expands to more than");
-        BundleReader.read(zip, new BundleReader.ZipLimits(1000, total));
+        assertContains(refusal(zip, new SafeUnzip.Limits(1000, total - 1)), "zip expands to more than");
+        BundleReader.read(zip, new SafeUnzip.Limits(1000, total), null);
     }
 
     @Test

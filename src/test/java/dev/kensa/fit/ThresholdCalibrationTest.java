@@ -34,29 +34,4 @@ class ThresholdCalibrationTest {
         assertThrows(IllegalArgumentException.class, () -> ThresholdCalibration.threshold(GOOD, 1.0, 0));
         assertThrows(IllegalArgumentException.class, () -> ThresholdCalibration.threshold(GOOD, -0.1, 0));
     }
-
-    @Test
-    void channelSubsetIsSeededSortedAndDistinct() {
-        int[] a = BundleFitter.chooseChannels(448, 100, 42);
-        int[] b = BundleFitter.chooseChannels(448, 100, 42);
-        int[] c = BundleFitter.chooseChannels(448, 100, 43);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
-        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(a, c));
-        for (int i = 1; i < a.length; i++) {
-            org.junit.jupiter.api.Assertions.assertTrue(a[i] > a[i - 1]);
-        }
-        org.junit.jupiter.api.Assertions.assertTrue(a[0] >= 0 && a[99] < 448);
-    }
-
-    @Test
-    void foldsAreBalanced() {
-        int[] folds = BundleFitter.assignFolds(209, 5, 42);
-        int[] counts = new int[5];
-        for (int f : folds) {
-            counts[f]++;
-        }
-        for (int c : counts) {
-            org.junit.jupiter.api.Assertions.assertTrue(c == 41 || c == 42, "fold size " + c);
-        }
-    }
 }

@@ -6,6 +6,7 @@ import dev.kensa.fit.BundleFitter;
 import dev.kensa.fit.FitOptions;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspector;
+import dev.kensa.pipeline.Inspectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,10 +78,10 @@ class GpuParityTest {
         List<ImageInput> in = images();
         Backends.Options gpu = new Backends.Options(Backends.Mode.TENSORRT, tmp.resolve("engine-cache"), Precision.FP32);
         double[] cpu, onGpu;
-        try (Inspector c = Inspector.openCpu(bundle, 2, 4)) {
+        try (Inspector c = Inspectors.openCpu(bundle, 2, 4)) {
             cpu = scores(c, in);
         }
-        try (Inspector g = Inspector.open(bundle, 2, 4, gpu)) {
+        try (Inspector g = Inspectors.open(bundle, 2, 4, gpu)) {
             assertTrue(g.describeBackend().startsWith("tensorrt "), g.describeBackend());
             assertEquals("fused", g.route(), "TensorRT layers go straight to the CUDA kernel");
             assertTrue(g.describeBackend().contains(GpuProbe.status().name()), g.describeBackend());
@@ -89,7 +90,7 @@ class GpuParityTest {
         for (int i = 0; i < cpu.length; i++) {
             assertEquals(cpu[i], onGpu[i], 1e-3 * Math.abs(cpu[i]), "image " + in.get(i).source());
         }
-        try (Inspector again = Inspector.open(bundle, 2, 4, gpu)) {
+        try (Inspector again = Inspectors.open(bundle, 2, 4, gpu)) {
             assertTrue(again.describeBackend().contains("cached engine"), "second open reuses the engine: " + again.describeBackend());
         }
         try (var files = Files.list(tmp.resolve("engine-cache"))) {
@@ -121,11 +122,11 @@ class GpuParityTest {
             positive[i] = labels.get(i);
         }
         double[] cpu, fp16;
-        try (Inspector c = Inspector.openCpu(bundle, 4, 8)) {
+        try (Inspector c = Inspectors.openCpu(bundle, 4, 8)) {
             cpu = scores(c, in);
         }
         Backends.Options half = new Backends.Options(Backends.Mode.TENSORRT, tmp.resolve("engine-cache"), Precision.FP16);
-        try (Inspector g = Inspector.open(bundle, 4, 8, half)) {
+        try (Inspector g = Inspectors.open(bundle, 4, 8, half)) {
             assertEquals("fused", g.route());
             fp16 = scores(g, in);
         }
@@ -145,7 +146,7 @@ class GpuParityTest {
         List<ImageInput> in = images();
         Path cache = tmp.resolve("engine-cache-cycles");
         Backends.Options gpu = new Backends.Options(Backends.Mode.TENSORRT, cache, Precision.FP16);
-        try (Inspector warm = Inspector.open(bundle, 2, 4, gpu)) {
+        try (Inspector warm = Inspectors.open(bundle, 2, 4, gpu)) {
             scores(warm, in); // engine built and cached, CUDA context and module caches settled
         }
         long plan;
@@ -155,7 +156,7 @@ class GpuParityTest {
         int cycles = 5;
         long before = GpuProbe.memory().freeBytes();
         for (int cycle = 0; cycle < cycles; cycle++) {
-            try (Inspector g = Inspector.open(bundle, 2, 4, gpu)) {
+            try (Inspector g = Inspectors.open(bundle, 2, 4, gpu)) {
                 for (int r = 0; r < 10; r++) {
                     scores(g, in);
                 }

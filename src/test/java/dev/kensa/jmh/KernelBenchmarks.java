@@ -2,8 +2,8 @@ package dev.kensa.jmh;
 
 import dev.kensa.post.AnomalyMapBuilder;
 import dev.kensa.score.GaussianStats;
-import dev.kensa.score.PatchScorer;
-import dev.kensa.score.PatchScorers;
+import dev.kensa.score.MahalanobisScorer;
+import dev.kensa.score.MahalanobisScorers;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,7 +43,7 @@ public class KernelBenchmarks {
 
     float[] embeddings;
     float[] distances;
-    PatchScorer scorer;
+    MahalanobisScorer scorer;
     AnomalyMapBuilder maps;
 
     @Setup(Level.Trial)
@@ -57,9 +57,9 @@ public class KernelBenchmarks {
         }
         GaussianStats stats = GaussianStats.ofFloat32(GRID, GRID, D, mean, w);
         scorer = switch (kernel) {
-            case "scalar-f32" -> PatchScorers.scalar(stats, 2);
-            case "vector-f32" -> PatchScorers.vector(stats, 2);
-            default -> PatchScorers.vector(stats.toFloat16(), 2);
+            case "scalar-f32" -> MahalanobisScorers.scalar(stats, 2);
+            case "vector-f32" -> MahalanobisScorers.vector(stats, 2);
+            default -> MahalanobisScorers.vector(stats.toFloat16(), 2);
         };
         embeddings = new float[batch * P * D];
         for (int i = 0; i < embeddings.length; i++) {

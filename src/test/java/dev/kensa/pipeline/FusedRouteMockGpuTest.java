@@ -8,11 +8,13 @@ import dev.kensa.backbone.OnnxRuntimeBackbone;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.fit.BundleFitter;
 import dev.kensa.fit.FitOptions;
-import dev.kensa.gpu.MahalanobisKernel;
+import dev.kensa.method.padim.MahalanobisKernel;
+import dev.kensa.method.padim.PadimModel;
+import dev.kensa.method.MethodScorer;
+import dev.kensa.embedding.EmbeddingExtractor;
 import dev.kensa.score.GaussianStats;
-import dev.kensa.score.LayerScorer;
-import dev.kensa.score.PatchScorer;
-import dev.kensa.score.PatchScorers;
+import dev.kensa.score.MahalanobisScorer;
+import dev.kensa.score.MahalanobisScorers;
 import dev.kensa.verdict.InspectionResult;
 import dev.kensa.verdict.Verdict;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,19 +150,26 @@ class FusedRouteMockGpuTest {
         }
     }
 
-    /** The kernel contract in Java: gather from the three device layers, then the CPU scorer. */
-    static final class MockLayerScorer implements LayerScorer {
-        final GaussianStats stats = bundle.stats();
-        final int[] kept = bundle.channels();
-        final PatchScorer cpu = PatchScorers.cpu(stats, 2);
+    /** The kernel contract in Java: gather from the device layers, then the CPU Mahalanobis. */
+    static final class MockPadimScorer implements MethodScorer {
+        final PadimModel model = (PadimModel) bundle.model();
+        final GaussianStats stats = model.stats();
+        final int[] kept = model.channels();
+        final MahalanobisScorer cpu = MahalanobisScorers.cpu(stats, 2);
+        final EmbeddingExtractor hostGather = new EmbeddingExtractor(kept);
         final MockDevice device;
         final boolean fits;
         int layerCalls;
         int embeddingCalls;
 
-        MockLayerScorer(MockDevice device, boolean fits) {
+        MockPadimScorer(MockDevice device, boolean fits) {
             this.device = device;
             this.fits = fits;
+        }
+
+        @Override
+        public boolean onDevice() {
+            return true;
         }
 
         @Override
@@ -170,7 +179,7 @@ class FusedRouteMockGpuTest {
         }
 
         @Override
-        public void scoreLayers(DeviceFeatureMaps maps, float[] distances) {
+        public Times scoreOnDevice(DeviceFeatureMaps maps, float[] distances, double[] imageScores) {
             layerCalls++;
             int gh = stats.gridHeight(), gw = stats.gridWidth(), positions = gh * gw, d = kept.length, n = maps.batch();
             int[][] shape = MahalanobisKernel.layerShapes(maps.layers(), gh, gw);
@@ -191,13 +200,29 @@ class FusedRouteMockGpuTest {
                     }
                 }
             }
+            long t0 = System.nanoTime();
             cpu.score(embedding, n, distances);
+            java.util.Arrays.fill(imageScores, 0, n, Double.NaN);
+            return new Times(0, (System.nanoTime() - t0) / 1e6);
         }
 
         @Override
-        public void score(float[] embeddings, int batch, float[] distances) {
+        public Times score(FeatureMaps maps, float[] distances, double[] imageScores) {
             embeddingCalls++;
-            cpu.score(embeddings, batch, distances);
+            float[] embedding = hostGather.extract(maps);
+            cpu.score(embedding, maps.batch(), distances);
+            java.util.Arrays.fill(imageScores, 0, maps.batch(), Double.NaN);
+            return new Times(0.001, 0.001);
+        }
+
+        @Override
+        public String embeddingStage() {
+            return "gather";
+        }
+
+        @Override
+        public String distanceStage() {
+            return "mahalanobis";
         }
 
         @Override
@@ -211,22 +236,23 @@ class FusedRouteMockGpuTest {
         }
     }
 
-    static Inspector mockGpuInspector(MockDeviceBackbone backbone, MockLayerScorer scorer) {
-        FeatureExtractor fx = new FeatureExtractor(Inspector.preprocessor(bundle), backbone, bundle.channels(), 2);
-        return new Inspector(fx, scorer, bundle.pipeline(), new InspectionResult.ModelRef(bundle.id(), bundle.sha256()), 4);
+    static Inspector mockGpuInspector(MockDeviceBackbone backbone, MockPadimScorer scorer) {
+        FeatureExtractor fx = new FeatureExtractor(Inspectors.preprocessor(bundle.manifest().backbone().input(), bundle.pipeline()),
+                backbone, 2);
+        return new Inspector(fx, scorer, bundle.model(), bundle.pipeline(), new InspectionResult.ModelRef(bundle.id(), bundle.sha256()), 4);
     }
 
     @Test
     void fusedRouteOnMockGpuNeverCopiesFeatureMapsToTheHostAndMatchesTheCpuPath() throws Exception {
         List<ImageInput> in = images();
         InspectionResult[] cpu;
-        try (Inspector c = Inspector.openCpu(bundle, 2, 4)) {
+        try (Inspector c = Inspectors.openCpu(bundle, 2, 4)) {
             assertEquals("host", c.route());
             cpu = inspect(c, in);
         }
         MockDevice device = new MockDevice();
         MockDeviceBackbone backbone = new MockDeviceBackbone(device);
-        MockLayerScorer scorer = new MockLayerScorer(device, true);
+        MockPadimScorer scorer = new MockPadimScorer(device, true);
         try (Inspector g = mockGpuInspector(backbone, scorer)) {
             assertEquals("fused", g.route());
             assertTrue(g.describeBackend().endsWith("(fused gather on the device)"), g.describeBackend());
@@ -258,7 +284,7 @@ class FusedRouteMockGpuTest {
     void layersTheKernelDoesNotTakeFallBackToTheHostGather() throws Exception {
         MockDevice device = new MockDevice();
         MockDeviceBackbone backbone = new MockDeviceBackbone(device);
-        MockLayerScorer scorer = new MockLayerScorer(device, false);
+        MockPadimScorer scorer = new MockPadimScorer(device, false);
         try (Inspector g = mockGpuInspector(backbone, scorer)) {
             assertEquals("host", g.route());
             List<ImageInput> in = images().subList(0, 2);

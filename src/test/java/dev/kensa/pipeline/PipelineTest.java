@@ -7,6 +7,7 @@ import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.fit.BundleFitter;
 import dev.kensa.fit.FitOptions;
+import dev.kensa.method.padim.PadimModel;
 import dev.kensa.verdict.InspectionResult;
 import dev.kensa.verdict.Verdict;
 import org.bytedeco.javacpp.BytePointer;
@@ -64,9 +65,9 @@ class PipelineTest {
     void fittedBundleIsCompleteAndCalibratedOutOfFold() {
         assertEquals(24, report.images());
         assertTrue(report.thresholdSource().startsWith("kfold-oof(k=5"), report.thresholdSource());
-        assertEquals(100, bundle.stats().dims());
-        assertEquals(56 * 56, bundle.stats().positions());
-        assertEquals(100, bundle.channels().length);
+        assertEquals(100, ((PadimModel) bundle.model()).stats().dims());
+        assertEquals(56 * 56, ((PadimModel) bundle.model()).stats().positions());
+        assertEquals(100, ((PadimModel) bundle.model()).channels().length);
         assertEquals(3, bundle.selfTests().size());
         assertTrue(bundle.imageThreshold() > 0);
         // 1 % of 24 is under one image: the threshold sits at the largest out-of-fold good score
@@ -88,7 +89,7 @@ class PipelineTest {
         List<Path> inputs = new ArrayList<>(good);
         inputs.addAll(broken);
         List<Inspection> out = new ArrayList<>();
-        try (Inspector inspector = Inspector.open(bundle, 2, 3)) {
+        try (Inspector inspector = Inspectors.open(bundle, 2, 3)) {
             inspector.inspect(inputs.stream().map(ImageInput::of).toList(), out::add);
             assertEquals(8, out.size());
             double maxGood = 0, minBroken = Double.MAX_VALUE;
@@ -108,7 +109,7 @@ class PipelineTest {
                     assertTrue(!r.regions().isEmpty(), "an NG part has at least one region");
                     for (InspectionResult.Region g : r.regions()) {
                         assertTrue(g.x() >= 0 && g.y() >= 0 && g.x() + g.w() <= 900 && g.y() + g.h() <= 900, g.toString());
-                        assertTrue(g.maxScore() > bundle.pixelThreshold());
+                        assertTrue(g.maxScore() > bundle.pipeline().threshold().pixel().value());
                     }
                 }
                 byte[] jpeg = inspector.heatmapJpeg(in);
@@ -143,7 +144,7 @@ class PipelineTest {
         List<ImageInput> inputs = List.of(ImageInput.of(truncated), ImageInput.of(test("good", 1).get(0)), ImageInput.of(text),
                 ImageInput.of(missing));
         List<Inspection> out = new ArrayList<>();
-        try (Inspector inspector = Inspector.open(bundle, 2, 8)) {
+        try (Inspector inspector = Inspectors.open(bundle, 2, 8)) {
             inspector.inspect(inputs, out::add);
         }
         out.sort(java.util.Comparator.comparingInt(Inspection::index));
@@ -163,11 +164,11 @@ class PipelineTest {
         Path train = tmp.resolve("train");
         FitOptions o = FitOptions.defaults(train, TestData.backbone(), dir.resolve("b16")).withFloat16(true);
         ModelBundle b16 = BundleFitter.fit(o, false).bundle();
-        assertEquals(dev.kensa.score.GaussianStats.Dtype.FLOAT16, b16.stats().dtype());
-        assertTrue(b16.stats().memoryBytes() <= 33_000_000L, "float16 statistics " + b16.stats().memoryBytes());
+        assertEquals(dev.kensa.score.GaussianStats.Dtype.FLOAT16, ((PadimModel) b16.model()).stats().dtype());
+        assertTrue(b16.model().memoryBytes() <= 33_000_000L, "float16 statistics " + b16.model().memoryBytes());
         List<ImageInput> inputs = test("broken_small", 3).stream().map(ImageInput::of).toList();
         double[] s32 = new double[3], s16 = new double[3];
-        try (Inspector a = Inspector.open(bundle, 2, 4); Inspector b = Inspector.open(b16, 2, 4)) {
+        try (Inspector a = Inspectors.open(bundle, 2, 4); Inspector b = Inspectors.open(b16, 2, 4)) {
             a.inspect(inputs, in -> s32[in.index()] = in.result().score());
             b.inspect(inputs, in -> s16[in.index()] = in.result().score());
         }
@@ -192,7 +193,7 @@ class PipelineTest {
         }
         var direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
                 .stream().filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
-        try (Inspector inspector = Inspector.open(bundle, 2, 8)) {
+        try (Inspector inspector = Inspectors.open(bundle, 2, 8)) {
             inspector.inspect(inputs.subList(0, 24), in -> inspector.heatmapJpeg(in));
             settle(); // earlier tests' closed inspectors free their buffers now, not during the measurement
             long javacpp0 = org.bytedeco.javacpp.Pointer.totalBytes();
@@ -223,12 +224,12 @@ class PipelineTest {
     void backendSettingPicksCpuOnABoxWithoutGpu() {
         org.junit.jupiter.api.Assumptions.assumeFalse(dev.kensa.gpu.GpuProbe.status().available(), "this box has a GPU");
         for (String mode : List.of("cpu", "auto")) {
-            try (Inspector inspector = Inspector.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of(mode, tmp.resolve("cache")))) {
+            try (Inspector inspector = Inspectors.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of(mode, tmp.resolve("cache")))) {
                 assertTrue(inspector.describeBackend().startsWith("onnxruntime-cpu"), mode + ": " + inspector.describeBackend());
             }
         }
         dev.kensa.KensaException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kensa.KensaException.class,
-                () -> Inspector.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of("tensorrt", tmp.resolve("cache"))));
+                () -> Inspectors.open(bundle, 2, 2, dev.kensa.gpu.Backends.Options.of("tensorrt", tmp.resolve("cache"))));
         assertTrue(e.getMessage().contains("TensorRT/CUDA is not available"), e.getMessage());
         assertTrue(e.getMessage().contains(dev.kensa.gpu.GpuProbe.status().reason()), e.getMessage());
     }

@@ -1,7 +1,7 @@
 package dev.kensa.score;
 
-import dev.kensa.fit.GaussianAccumulator;
-import dev.kensa.fit.GaussianFit;
+import dev.kensa.method.padim.GaussianAccumulator;
+import dev.kensa.method.padim.GaussianFit;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -106,7 +106,7 @@ class MahalanobisParityTest {
         float[] test = sample(r, 5);
         GaussianStats stats = fit(train, N);
         float[] distances = new float[5 * P];
-        try (CpuPatchScorer scorer = new CpuPatchScorer(stats, 2)) {
+        try (ScalarMahalanobisScorer scorer = new ScalarMahalanobisScorer(stats, 2)) {
             scorer.score(test, 5, distances);
         }
         for (int p = 0; p < P; p++) {
@@ -173,7 +173,7 @@ class MahalanobisParityTest {
         assertEquals(f32.memoryBytes() - 2L * f32.factor32().length, f16.memoryBytes());
         float[] d32 = new float[3 * P];
         float[] d16 = new float[3 * P];
-        try (CpuPatchScorer s32 = new CpuPatchScorer(f32, 1); CpuPatchScorer s16 = new CpuPatchScorer(f16, 1)) {
+        try (ScalarMahalanobisScorer s32 = new ScalarMahalanobisScorer(f32, 1); ScalarMahalanobisScorer s16 = new ScalarMahalanobisScorer(f16, 1)) {
             s32.score(test, 3, d32);
             s16.score(test, 3, d16);
         }

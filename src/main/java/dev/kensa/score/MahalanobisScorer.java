@@ -4,7 +4,7 @@ package dev.kensa.score;
  * The scoring seam: per-patch Mahalanobis distance of embeddings against the bundle's Gaussian statistics.
  * Vectorised Java on CPU, a fused CUDA kernel on GPU.
  */
-public interface PatchScorer extends AutoCloseable {
+public interface MahalanobisScorer extends AutoCloseable {
 
     /**
      * @param embeddings [batch][P][d] row-major

@@ -1,4 +1,4 @@
-package dev.kensa.gpu;
+package dev.kensa.method.padim;
 
 import dev.kensa.backbone.DeviceFeatureMaps;
 import dev.kensa.score.GaussianStats;
@@ -57,8 +57,12 @@ class MahalanobisKernelTest {
         assertArrayEquals(new int[]{64, 56, 56}, shapes[0]);
         assertArrayEquals(new int[]{128, 28, 28}, shapes[1]);
         assertArrayEquals(new int[]{256, 14, 14}, shapes[2]);
+        // fewer layers (e.g. layer1+layer2) fill the unused slots with zero channels, which the kernel never reads
+        int[][] two = MahalanobisKernel.layerShapes(resnet.subList(0, 2), 56, 56);
+        assertArrayEquals(new int[]{0, 56, 56}, two[2]);
+        List<DeviceFeatureMaps.Layer> four = List.of(resnet.get(0), resnet.get(1), resnet.get(2), layer("layer4", 512, 7, 7));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> MahalanobisKernel.layerShapes(resnet.subList(0, 2), 56, 56)).getMessage().contains("3 layers"));
+                () -> MahalanobisKernel.layerShapes(four, 56, 56)).getMessage().contains("1 to 3 layers"));
         List<DeviceFeatureMaps.Layer> odd = List.of(resnet.get(0), layer("layer2", 128, 27, 27), resnet.get(2));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> MahalanobisKernel.layerShapes(odd, 56, 56)).getMessage().contains("does not divide"));
@@ -72,17 +76,18 @@ class MahalanobisKernelTest {
 
     @Test
     void theKernelBuiltByNvccShipsOnTheClasspath() throws Exception {
-        java.nio.file.Path built = java.nio.file.Path.of(MahalanobisKernel.BUILD_FILE);
+        java.nio.file.Path built = java.nio.file.Path.of(dev.kensa.gpu.CudaModule.BUILD_DIR, MahalanobisKernel.IMAGE);
+        String resource = dev.kensa.gpu.CudaModule.RESOURCE_DIR + MahalanobisKernel.IMAGE;
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(built),
                 "no " + built + ": nvcc did not run (bash native/build.sh)");
         byte[] image;
-        try (var in = MahalanobisKernel.class.getResourceAsStream(MahalanobisKernel.RESOURCE)) {
-            assertTrue(in != null, MahalanobisKernel.RESOURCE + " missing from the classpath");
+        try (var in = MahalanobisKernel.class.getResourceAsStream(resource)) {
+            assertTrue(in != null, resource + " missing from the classpath");
             image = in.readAllBytes();
         }
         assertArrayEquals(java.nio.file.Files.readAllBytes(built), image);
         // fatbin magic 0xBA55ED50, little-endian
         assertArrayEquals(new byte[]{0x50, (byte) 0xED, 0x55, (byte) 0xBA}, java.util.Arrays.copyOf(image, 4));
-        assertArrayEquals(image, CudaPatchScorer.loadKernelImage());
+        assertArrayEquals(image, PadimCudaScorer.loadKernelImage());
     }
 }

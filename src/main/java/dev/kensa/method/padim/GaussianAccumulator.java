@@ -1,4 +1,4 @@
-package dev.kensa.fit;
+package dev.kensa.method.padim;
 
 import java.util.stream.IntStream;
 

@@ -19,10 +19,10 @@ import java.util.stream.IntStream;
  * at a time with row dot products. A float16 factor is expanded to float32 per position into a small scratch
  * block, once per batch.
  *
- * <p>Needs {@code --add-modules jdk.incubator.vector}; {@link PatchScorers} falls back to {@link CpuPatchScorer}
+ * <p>Needs {@code --add-modules jdk.incubator.vector}; {@link MahalanobisScorers} falls back to {@link ScalarMahalanobisScorer}
  * when the module is absent (e.g. a native image without it).
  */
-final class VectorPatchScorer implements PatchScorer {
+final class VectorMahalanobisScorer implements MahalanobisScorer {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /**
      * Images per group: 8 (256-bit) where the CPU has 256-bit vectors or wider, else 4, so the common batch of 8
@@ -41,14 +41,14 @@ final class VectorPatchScorer implements PatchScorer {
     private final GaussianStats stats;
     private final ForkJoinPool pool;
 
-    VectorPatchScorer(GaussianStats stats, int threads) {
+    VectorMahalanobisScorer(GaussianStats stats, int threads) {
         this.stats = stats;
         this.pool = new ForkJoinPool(Math.max(1, threads));
     }
 
     @Override
     public void score(float[] embeddings, int batch, float[] distances) {
-        PatchScorer.checkBuffers(stats, embeddings, batch, distances);
+        MahalanobisScorer.checkBuffers(stats, embeddings, batch, distances);
         int positions = stats.positions();
         int d = stats.dims();
         int chunks = (positions + CHUNK - 1) / CHUNK;

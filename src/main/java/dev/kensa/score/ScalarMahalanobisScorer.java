@@ -8,12 +8,12 @@ import java.util.stream.IntStream;
  * Parallel over patch positions; inside a position the batch is the inner loop so each factor (20 KB at d=100,
  * float32) is read from memory once per batch and then served from cache.
  */
-public final class CpuPatchScorer implements PatchScorer {
+public final class ScalarMahalanobisScorer implements MahalanobisScorer {
     private final GaussianStats stats;
     private final ForkJoinPool pool;
     private final int chunk;
 
-    public CpuPatchScorer(GaussianStats stats, int threads) {
+    public ScalarMahalanobisScorer(GaussianStats stats, int threads) {
         this.stats = stats;
         this.pool = new ForkJoinPool(Math.max(1, threads));
         this.chunk = 64;
@@ -21,7 +21,7 @@ public final class CpuPatchScorer implements PatchScorer {
 
     @Override
     public void score(float[] embeddings, int batch, float[] distances) {
-        PatchScorer.checkBuffers(stats, embeddings, batch, distances);
+        MahalanobisScorer.checkBuffers(stats, embeddings, batch, distances);
         int positions = stats.positions();
         int d = stats.dims();
         int chunks = (positions + chunk - 1) / chunk;

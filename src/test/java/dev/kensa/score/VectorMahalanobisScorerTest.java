@@ -7,7 +7,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The Vector API kernel must give the scalar kernel's distances, for every batch size and both dtypes. */
-class VectorPatchScorerTest {
+class VectorMahalanobisScorerTest {
 
     static GaussianStats randomStats(Random r, int gh, int gw, int d) {
         int p = gh * gw;
@@ -29,7 +29,7 @@ class VectorPatchScorerTest {
 
     @Test
     void vectorKernelMatchesScalarForAllBatchSizes() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(PatchScorers.cpuKernel().equals("vector"), PatchScorers.cpuKernelReason());
+        org.junit.jupiter.api.Assumptions.assumeTrue(MahalanobisScorers.cpuKernel().equals("vector"), MahalanobisScorers.cpuKernelReason());
         Random r = new Random(9);
         GaussianStats stats = randomStats(r, 5, 7, 100);
         for (GaussianStats s : new GaussianStats[]{stats, stats.toFloat16()}) {
@@ -40,7 +40,7 @@ class VectorPatchScorerTest {
                 }
                 float[] a = new float[batch * s.positions()];
                 float[] b = new float[batch * s.positions()];
-                try (PatchScorer scalar = PatchScorers.scalar(s, 2); PatchScorer vector = PatchScorers.vector(s, 2)) {
+                try (MahalanobisScorer scalar = MahalanobisScorers.scalar(s, 2); MahalanobisScorer vector = MahalanobisScorers.vector(s, 2)) {
                     scalar.score(x, batch, a);
                     vector.score(x, batch, b);
                 }
@@ -53,7 +53,7 @@ class VectorPatchScorerTest {
 
     @Test
     void vectorHalfExpansionIsExactForEveryFiniteHalf() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(PatchScorers.cpuKernel().equals("vector"), PatchScorers.cpuKernelReason());
+        org.junit.jupiter.api.Assumptions.assumeTrue(MahalanobisScorers.cpuKernel().equals("vector"), MahalanobisScorers.cpuKernelReason());
         short[] all = new short[65536];
         int n = 0;
         for (int i = 0; i < 65536; i++) {
@@ -62,7 +62,7 @@ class VectorPatchScorerTest {
             }
         }
         float[] out = new float[n];
-        VectorPatchScorer.expandHalf(all, 0, out, n);
+        VectorMahalanobisScorer.expandHalf(all, 0, out, n);
         for (int i = 0; i < n; i++) {
             assertEquals(Float.floatToRawIntBits(HalfFloat.toFloat(all[i])), Float.floatToRawIntBits(out[i]),
                     "half bits " + Integer.toHexString(all[i] & 0xffff));
@@ -72,6 +72,6 @@ class VectorPatchScorerTest {
     @Test
     void surefireRunsWithTheVectorModuleSoTheFastPathIsTested() {
         // the build's argLine adds jdk.incubator.vector; if this fails the vector kernel above was not exercised
-        assertEquals("vector", PatchScorers.cpuKernel(), PatchScorers.cpuKernelReason());
+        assertEquals("vector", MahalanobisScorers.cpuKernel(), MahalanobisScorers.cpuKernelReason());
     }
 }

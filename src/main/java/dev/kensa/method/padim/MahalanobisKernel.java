@@ -1,4 +1,4 @@
-package dev.kensa.gpu;
+package dev.kensa.method.padim;
 
 import dev.kensa.backbone.DeviceFeatureMaps;
 import dev.kensa.score.GaussianStats;
@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The contract with the fused gather + Mahalanobis kernel in {@code native/kensa_kernels.cu}, in one place: names,
- * parameter list and launch configuration. {@link CudaPatchScorer} builds its launch from this class and from
+ * parameter list and launch configuration. {@link PadimCudaScorer} builds its launch from this class and from
  * nothing else. The kernel file's header (and native/README.md) is the other side of this contract.
  */
 public final class MahalanobisKernel {
@@ -17,10 +17,9 @@ public final class MahalanobisKernel {
     public static final String F32 = "kensa_mahalanobis_f32";
     public static final String F16 = "kensa_mahalanobis_f16";
 
-    /** Where the kernel image is looked for: system property (a file), the native build, then the classpath. */
+    /** The kernel image {@code native/build.sh} makes, and the system property that may name another file. */
+    public static final String IMAGE = "kensa_kernels.fatbin";
     public static final String PATH_PROPERTY = "kensa.gpu.kernel";
-    public static final String BUILD_FILE = "native/build/kensa_kernels.fatbin";
-    public static final String RESOURCE = "/dev/kensa/gpu/kensa_kernels.fatbin";
 
     /** One kernel parameter: device pointers go in as 8 bytes, ints as int32. */
     public enum Param {
@@ -84,16 +83,21 @@ public final class MahalanobisKernel {
     }
 
     /**
-     * The kernel's layer arguments ({channels, height, width} per layer) for these device layers, or why they do not
-     * fit it: it takes exactly three NCHW layers, whose sides divide the patch grid (nearest upsampling by an
-     * integer factor), the first one on the grid itself.
+     * The kernel's layer arguments ({channels, height, width} for its three layer slots) for these device layers, or
+     * why they do not fit it: one to three NCHW layers whose sides divide the patch grid (nearest upsampling by an
+     * integer factor), the first one on the grid itself. Unused slots get zero channels (the kernel never reads them;
+     * their pointer is null).
      */
     public static int[][] layerShapes(List<DeviceFeatureMaps.Layer> layers, int gridHeight, int gridWidth) {
-        if (layers.size() != 3) {
-            throw new IllegalArgumentException("the fused kernel takes 3 layers, the backbone gives " + layers.size());
+        if (layers.isEmpty() || layers.size() > 3) {
+            throw new IllegalArgumentException("the fused kernel takes 1 to 3 layers, the backbone gives " + layers.size());
         }
         int[][] shapes = new int[3][];
         for (int i = 0; i < 3; i++) {
+            if (i >= layers.size()) {
+                shapes[i] = new int[]{0, gridHeight, gridWidth};
+                continue;
+            }
             DeviceFeatureMaps.Layer l = layers.get(i);
             if (l.channels() < 1 || l.height() < 1 || l.width() < 1 || l.address() == 0) {
                 throw new IllegalArgumentException("layer " + l.name() + " is empty or has no device memory");

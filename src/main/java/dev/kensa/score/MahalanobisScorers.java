@@ -7,8 +7,8 @@ import org.jboss.logging.Logger;
  * {@code jdk.incubator.vector} module (start it with {@code --add-modules jdk.incubator.vector}), else the scalar
  * one. Both compute the same distance; the choice and its reason are in {@link #cpuKernel()}.
  */
-public final class PatchScorers {
-    private static final Logger LOG = Logger.getLogger(PatchScorers.class);
+public final class MahalanobisScorers {
+    private static final Logger LOG = Logger.getLogger(MahalanobisScorers.class);
     private static final String KERNEL = dev.kensa.util.Simd.available() ? "vector" : "scalar";
     private static final String REASON = dev.kensa.util.Simd.reason();
 
@@ -16,7 +16,7 @@ public final class PatchScorers {
         LOG.debugf("CPU Mahalanobis kernel: %s (%s)", KERNEL, REASON);
     }
 
-    private PatchScorers() {
+    private MahalanobisScorers() {
     }
 
     /** "vector" or "scalar". */
@@ -29,20 +29,20 @@ public final class PatchScorers {
         return REASON;
     }
 
-    public static PatchScorer cpu(GaussianStats stats, int threads) {
-        return KERNEL.equals("vector") ? new VectorPatchScorer(stats, threads) : new CpuPatchScorer(stats, threads);
+    public static MahalanobisScorer cpu(GaussianStats stats, int threads) {
+        return KERNEL.equals("vector") ? new VectorMahalanobisScorer(stats, threads) : new ScalarMahalanobisScorer(stats, threads);
     }
 
     /** The scalar kernel, for side-by-side comparisons and as the reference in tests. */
-    public static PatchScorer scalar(GaussianStats stats, int threads) {
-        return new CpuPatchScorer(stats, threads);
+    public static MahalanobisScorer scalar(GaussianStats stats, int threads) {
+        return new ScalarMahalanobisScorer(stats, threads);
     }
 
     /** The vector kernel; throws when the module is missing. */
-    public static PatchScorer vector(GaussianStats stats, int threads) {
+    public static MahalanobisScorer vector(GaussianStats stats, int threads) {
         if (!KERNEL.equals("vector")) {
             throw new IllegalStateException("Vector API kernel not available: " + REASON);
         }
-        return new VectorPatchScorer(stats, threads);
+        return new VectorMahalanobisScorer(stats, threads);
     }
 }

@@ -1,6 +1,7 @@
-package dev.kensa.fit;
+package dev.kensa.method.padim;
 
 import dev.kensa.KensaException;
+import dev.kensa.score.Cholesky;
 import dev.kensa.score.GaussianStats;
 
 import java.util.List;
@@ -11,14 +12,22 @@ import java.util.stream.IntStream;
  * S_p = L_p L_p^T by Cholesky, W_p = L_p^-1 by forward substitution, all in double, parallel over positions.
  */
 public final class GaussianFit {
-    public static final double DEFAULT_EPS = 0.01;
-
     private GaussianFit() {
     }
 
     /** Statistics of all images in {@code include} minus those in {@code exclude} (for k-fold models). */
     public static GaussianStats fit(List<GaussianAccumulator> include, List<GaussianAccumulator> exclude,
                                     int gridHeight, int gridWidth, double eps) {
+        return fit(include, exclude, gridHeight, gridWidth, eps, 1);
+    }
+
+    /**
+     * As {@link #fit(List, List, int, int, double)} with the scatter divided by n - {@code dof} instead of n - 1: with
+     * dof = 2 this is A = C / (n - 2) + eps I, the matrix whose rank-one downdate is the covariance of the n - 1
+     * images left when one is removed (leave-one-out, {@link LeaveOneOut}).
+     */
+    static GaussianStats fit(List<GaussianAccumulator> include, List<GaussianAccumulator> exclude,
+                             int gridHeight, int gridWidth, double eps, int dof) {
         GaussianAccumulator first = include.get(0);
         int positions = first.positions();
         int d = first.dims();
@@ -30,8 +39,8 @@ public final class GaussianFit {
         for (GaussianAccumulator a : exclude) {
             n -= a.count();
         }
-        if (n < 2) {
-            throw new KensaException("need at least 2 images to estimate a covariance, have " + n);
+        if (n < 1 + dof) {
+            throw new KensaException("need at least " + (1 + dof) + " images to estimate a covariance, have " + n);
         }
         final int count = n;
         float[] mean = new float[positions * d];
@@ -49,17 +58,17 @@ public final class GaussianFit {
             for (int i = 0; i < d; i++) {
                 m[i] /= count;
             }
-            // unbiased covariance of the shifted data (a shift does not change covariance) + eps I
+            // (unbiased, for dof = 1) covariance of the shifted data (a shift does not change covariance) + eps I
             for (int i = 0, row = 0; i < d; row += ++i) {
                 for (int j = 0; j <= i; j++) {
-                    c[row + j] = (c[row + j] - count * m[i] * m[j]) / (count - 1);
+                    c[row + j] = (c[row + j] - count * m[i] * m[j]) / (count - dof);
                 }
                 c[row + i] += eps;
             }
-            if (!choleskyInPlace(c, d)) {
+            if (!Cholesky.factorInPlace(c, d)) {
                 throw new KensaException("covariance at patch " + p + " is not positive definite (eps=" + eps + ")");
             }
-            invertLowerInPlace(c, d);
+            Cholesky.invertLowerInPlace(c, d);
             int mo = p * d;
             for (int i = 0; i < d; i++) {
                 mean[mo + i] = (float) (shift[mo + i] + m[i]);
@@ -82,53 +91,6 @@ public final class GaussianFit {
         int co = p * packed;
         for (int i = 0; i < packed; i++) {
             c[i] += sign * (double) cross[co + i];
-        }
-    }
-
-    /**
-     * Cholesky factorisation of a packed symmetric matrix (lower triangle, row-major) in place: A = L L^T.
-     *
-     * @return false when A is not positive definite
-     */
-    static boolean choleskyInPlace(double[] a, int d) {
-        for (int i = 0; i < d; i++) {
-            int ri = i * (i + 1) / 2;
-            for (int j = 0; j <= i; j++) {
-                int rj = j * (j + 1) / 2;
-                double s = a[ri + j];
-                for (int k = 0; k < j; k++) {
-                    s -= a[ri + k] * a[rj + k];
-                }
-                if (i == j) {
-                    if (!(s > 0)) {
-                        return false;
-                    }
-                    a[ri + i] = Math.sqrt(s);
-                } else {
-                    a[ri + j] = s / a[rj + j];
-                }
-            }
-        }
-        return true;
-    }
-
-    /** Inverts a packed lower-triangular matrix in place (the inverse is lower-triangular too). */
-    static void invertLowerInPlace(double[] l, int d) {
-        // column by column: solve L x = e_j for x = column j of L^-1 (rows j..d-1). That reads L's columns j..d-1
-        // only, so going j = 0, 1, ... and writing column j back after its solve never reads an overwritten entry.
-        double[] x = new double[d];
-        for (int j = 0; j < d; j++) {
-            for (int i = j; i < d; i++) {
-                int ri = i * (i + 1) / 2;
-                double s = i == j ? 1.0 : 0.0;
-                for (int k = j; k < i; k++) {
-                    s -= l[ri + k] * x[k];
-                }
-                x[i] = s / l[ri + i];
-            }
-            for (int i = j; i < d; i++) {
-                l[i * (i + 1) / 2 + j] = x[i];
-            }
         }
     }
 }

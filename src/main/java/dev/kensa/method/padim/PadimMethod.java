@@ -1,0 +1,106 @@
+package dev.kensa.method.padim;
+
+import dev.kensa.bundle.BundleException;
+import dev.kensa.bundle.Manifest;
+import dev.kensa.bundle.StatsFile;
+import dev.kensa.method.BundleFiles;
+import dev.kensa.method.DetectionMethod;
+import dev.kensa.method.FitContext;
+import dev.kensa.method.HeldOutPlan;
+import dev.kensa.method.MethodFitter;
+import dev.kensa.method.MethodModel;
+import dev.kensa.score.GaussianStats;
+
+import java.util.List;
+
+/**
+ * PaDiM (Defard et al. 2020): per patch position a Gaussian of the concatenated layer1-3 features (d random
+ * channels), scored by Mahalanobis distance; the image score is the max of the smoothed map (DESIGN.md §4). Bundle:
+ * {@code embedding} and {@code stats} in the manifest, {@code stats.bin} beside it.
+ */
+public final class PadimMethod implements DetectionMethod {
+    public static final String NAME = "padim";
+    static final PadimMethod INSTANCE = new PadimMethod();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String summary() {
+        return "PaDiM: per-patch Gaussian of the backbone's features, Mahalanobis distance";
+    }
+
+    @Override
+    public List<String> defaultLayers() {
+        return List.of("layer1", "layer2", "layer3");
+    }
+
+    @Override
+    public List<HeldOutPlan.Mode> heldOutModes() {
+        return List.of(HeldOutPlan.Mode.KFOLD, HeldOutPlan.Mode.LOO);
+    }
+
+    @Override
+    public MethodFitter fitter(FitContext context) {
+        return new PadimFitter(context);
+    }
+
+    @Override
+    public MethodModel read(BundleFiles b) {
+        Manifest m = b.manifest();
+        Manifest.Embedding emb = m.embedding();
+        b.require(emb != null, "manifest embedding is missing");
+        int[] grid = emb.grid();
+        b.require(grid != null && grid.length == 2 && grid[0] > 0 && grid[1] > 0,
+                "manifest embedding.grid must be [height, width], both positive");
+        b.require(emb.sourceChannels() > 0, "manifest embedding.sourceChannels is " + emb.sourceChannels() + ", must be positive");
+        int[] ch = emb.channels();
+        b.require(ch != null && ch.length > 0, "manifest embedding.channels is empty");
+        for (int i = 0; i < ch.length; i++) {
+            b.require(ch[i] >= 0 && ch[i] < emb.sourceChannels(), "manifest embedding.channels[" + i + "] = " + ch[i]
+                    + " is outside 0.." + (emb.sourceChannels() - 1) + " (sourceChannels " + emb.sourceChannels() + ")");
+            if (i > 0 && ch[i] <= ch[i - 1]) {
+                throw b.refuse("manifest embedding.channels must be ascending and distinct, but ["
+                        + (i - 1) + "] = " + ch[i - 1] + " and [" + i + "] = " + ch[i]);
+            }
+        }
+        Manifest.Stats st = m.stats();
+        b.require(st != null && st.file() != null, "manifest stats.file is missing");
+        b.require("float32".equals(st.dtype()) || "float16".equals(st.dtype()),
+                "manifest stats.dtype is " + quoted(st.dtype()) + ", expected \"float32\" or \"float16\"");
+        b.require(st.d() == ch.length, "manifest stats.d=" + st.d() + " but embedding.channels has " + ch.length);
+        b.require((long) grid[0] * grid[1] == st.positions(), "manifest stats.positions=" + st.positions()
+                + " but embedding.grid " + grid[0] + "x" + grid[1] + " = " + (long) grid[0] * grid[1]);
+        var statsPath = b.listed(st.file(), "stats.file");
+
+        GaussianStats stats;
+        try {
+            StatsFile.Header header = StatsFile.readHeader(statsPath, st.file());
+            String prefix = st.file() + ": header says ";
+            if (header.dims() != st.d()) {
+                throw new BundleException(prefix + "d=" + header.dims() + " but manifest says d=" + st.d());
+            }
+            if (header.positions() != st.positions()) {
+                throw new BundleException(prefix + "P=" + header.positions() + " but manifest says positions=" + st.positions());
+            }
+            if (!header.dtypeName().equals(st.dtype())) {
+                throw new BundleException(prefix + header.dtypeName() + " but manifest says " + st.dtype());
+            }
+            if (header.gridHeight() != grid[0] || header.gridWidth() != grid[1]) {
+                throw new BundleException(prefix + "grid " + header.gridHeight() + "x" + header.gridWidth()
+                        + " but manifest embedding.grid is " + grid[0] + "x" + grid[1]);
+            }
+            stats = StatsFile.read(statsPath, st.file());
+        } catch (BundleException e) {
+            throw new BundleException(b.where() + ": " + e.getMessage(), e);
+        }
+        Double eps = m.training() != null ? m.training().eps() : null;
+        return new PadimModel(m.backbone().outputs(), emb.sourceChannels(), ch.clone(), emb.seed(), stats, eps);
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+}
