@@ -21,6 +21,7 @@ np.save('f8_3d_fortran_be.npy', np.asfortranarray(cube.astype('>f8')))
 np.save('f8_0d.npy', np.array(-2.75))
 np.save('f4_1d.npy', np.array([1.5, -0.0, 3.4028235e38, 1e-45, -7.0], dtype='<f4'))
 np.save('f4_empty.npy', np.zeros((0, 3), dtype='<f4'))
+np.save('f4_rank15.npy', np.full((1,) * 14 + (2,), 0.5, dtype='<f4'))  # header long enough that NumPy's growth padding adds a 64-byte block
 with open('f4_v2.npy', 'wb') as f:
     npf.write_array(f, f4, version=(2, 0))
 with open('f4_v3.npy', 'wb') as f:

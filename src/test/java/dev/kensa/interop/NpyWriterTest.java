@@ -37,6 +37,8 @@ class NpyWriterTest {
         assertArrayEquals(Files.readAllBytes(fixture("i8.npy")), written("i8.npy", NpyArray.of(new long[]{0, 7, 100, 447, 3}, 5)));
         assertArrayEquals(Files.readAllBytes(fixture("f8_0d.npy")), written("f8_0d.npy", NpyArray.of(new double[]{-2.75})));
         assertArrayEquals(Files.readAllBytes(fixture("f4_empty.npy")), written("empty.npy", NpyArray.of(new float[0], 0, 3)));
+        int[] rank15 = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+        assertArrayEquals(Files.readAllBytes(fixture("f4_rank15.npy")), written("rank15.npy", NpyArray.of(new float[]{0.5f, 0.5f}, rank15)));
         float[] cube = new float[24];
         double[] c = cubeValues();
         for (int i = 0; i < 24; i++) {
