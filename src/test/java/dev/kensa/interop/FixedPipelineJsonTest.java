@@ -1,0 +1,137 @@
+package dev.kensa.interop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.kensa.interop.NpyTest.assertOneLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FixedPipelineJsonTest {
+    /** The notebook's fixed-pipeline JSON as issue 13 quotes it. */
+    static final String NOTEBOOK = """
+            {"common": {"image_size": 256, "seeds": [0, 1, 2]},
+             "threshold": {"image_fpr_target": 0.01, "value": 21.3, "source": "dev_carpet_test"},
+             "padim": {"layers": ["layer2", "layer3"], "channel_subsample": 100},
+             "mahalanobis": {"backbone": "resnet18", "cov_estimator": "ledoit_wolf"}}
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private static FixedPipelineJson.Result parse(String json) {
+        return FixedPipelineJson.parse(json, "fixed_pipeline.json");
+    }
+
+    private static String refusal(String json) {
+        String m = assertThrows(InteropException.class, () -> parse(json)).getMessage();
+        assertTrue(m.startsWith("fixed_pipeline.json: "), "names the file: " + m);
+        assertOneLine(m);
+        return m.substring("fixed_pipeline.json: ".length());
+    }
+
+    @Test
+    void readsEverySectionOfTheNotebooksJson() {
+        FixedPipelineJson.Result r = parse(NOTEBOOK);
+        assertEquals(List.of(), r.unknownKeys());
+        FixedPipeline p = r.pipeline();
+        assertEquals(new FixedPipeline.Common(256, List.of(0L, 1L, 2L)), p.common());
+        assertEquals(new FixedPipeline.Threshold(0.01, 21.3, "dev_carpet_test"), p.threshold());
+        assertEquals(new FixedPipeline.Padim(List.of("layer2", "layer3"), 100), p.padim());
+        assertEquals(new FixedPipeline.Mahalanobis("resnet18", "ledoit_wolf"), p.mahalanobis());
+    }
+
+    @Test
+    void missingSectionsAndFieldsAreNull() {
+        FixedPipeline p = parse("{\"padim\": {\"layers\": [\"layer1\", \"layer2\", \"layer3\"]}, \"threshold\": {\"value\": null}}")
+                .pipeline();
+        assertNull(p.common());
+        assertNull(p.mahalanobis());
+        assertEquals(new FixedPipeline.Padim(List.of("layer1", "layer2", "layer3"), null), p.padim());
+        assertEquals(new FixedPipeline.Threshold(null, null, null), p.threshold(), "JSON null counts as absent");
+        assertEquals(new FixedPipeline(null, null, null, null), parse("{}").pipeline());
+    }
+
+    @Test
+    void unknownKeysAndSectionsAreReportedInFileOrder() {
+        FixedPipelineJson.Result r = parse("""
+                {"common": {"image_size": 224, "device": "cuda"},
+                 "patchcore": {"coreset_ratio": 0.1, "k": 9},
+                 "padim": {"layer": ["layer2"], "channel_subsample": 100, "foo": 1},
+                 "notes": "fitted on tuesday"}
+                """);
+        assertEquals(List.of("patchcore", "notes", "common.device", "padim.layer", "padim.foo"), r.unknownKeys());
+        assertEquals(224, r.pipeline().common().imageSize());
+        assertNull(r.pipeline().padim().layers(), "padim.layer is not padim.layers");
+    }
+
+    @Test
+    void wrongTypesAndValuesNameTheKey() {
+        assertEquals("common.image_size must be a positive integer, got \"256\"",
+                refusal("{\"common\": {\"image_size\": \"256\"}}"));
+        assertEquals("common.image_size must be a positive integer, got 256.5",
+                refusal("{\"common\": {\"image_size\": 256.5}}"));
+        assertEquals("common.image_size must be a positive integer, got 0", refusal("{\"common\": {\"image_size\": 0}}"));
+        assertEquals("common.seeds[1] must be a 64-bit integer, got 1.5", refusal("{\"common\": {\"seeds\": [0, 1.5]}}"));
+        assertEquals("common.seeds[0] must be a 64-bit integer, got 99999999999999999999",
+                refusal("{\"common\": {\"seeds\": [99999999999999999999]}}"));
+        assertEquals("common.seeds must be a list of integers, got 7", refusal("{\"common\": {\"seeds\": 7}}"));
+        assertEquals("threshold.value must be a finite number, got NaN", refusal("{\"threshold\": {\"value\": NaN}}"));
+        assertEquals("threshold.value must be a finite number, got \"21.3\"", refusal("{\"threshold\": {\"value\": \"21.3\"}}"));
+        assertEquals("threshold.image_fpr_target must be a rate in [0, 1), got 1.5",
+                refusal("{\"threshold\": {\"image_fpr_target\": 1.5}}"));
+        assertEquals("threshold.source must be a string, got 3", refusal("{\"threshold\": {\"source\": 3}}"));
+        assertEquals("padim.layers must be a non-empty list of strings, got \"layer2\"",
+                refusal("{\"padim\": {\"layers\": \"layer2\"}}"));
+        assertEquals("padim.layers must be a non-empty list of strings, got []", refusal("{\"padim\": {\"layers\": []}}"));
+        assertEquals("padim.layers[1] must be a non-blank string, got 3", refusal("{\"padim\": {\"layers\": [\"layer2\", 3]}}"));
+        assertEquals("padim.channel_subsample must be a positive integer, got -100",
+                refusal("{\"padim\": {\"channel_subsample\": -100}}"));
+        assertEquals("mahalanobis.cov_estimator must be a string, got true",
+                refusal("{\"mahalanobis\": {\"cov_estimator\": true}}"));
+        assertEquals("padim must be an object, got a list", refusal("{\"padim\": [\"layer2\"]}"));
+        assertEquals("a list, expected a JSON object", refusal("[1, 2]"));
+        assertEquals("empty, expected a JSON object", refusal("  "));
+    }
+
+    @Test
+    void brokenJsonIsOneLineWithItsPosition() {
+        assertOneLine(refusal("{\"common\": {\"image_size\": 256,}}"), "not valid JSON", "line 1");
+        assertOneLine(refusal("{\"common\": {}, \"common\": {}}"), "not valid JSON", "Duplicate field 'common'");
+        assertOneLine(refusal("{\"common\": {}} {}"), "not valid JSON", "Trailing token");
+    }
+
+    @Test
+    void writerRoundTripsAndSpeaksTheNotebooksKeys() throws IOException {
+        FixedPipeline p = parse(NOTEBOOK).pipeline();
+        Path file = tmp.resolve("fixed_pipeline.json");
+        FixedPipelineJson.write(file, p);
+        FixedPipelineJson.Result back = FixedPipelineJson.read(file);
+        assertEquals(p, back.pipeline());
+        assertEquals(List.of(), back.unknownKeys());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(NOTEBOOK), json.readTree(Files.readString(file)), "same JSON the notebook wrote");
+
+        FixedPipeline partial = new FixedPipeline(null, new FixedPipeline.Threshold(null, 12.5, null), null, null);
+        assertEquals("{\n  \"threshold\" : {\n    \"value\" : 12.5\n  }\n}\n", FixedPipelineJson.toJson(partial));
+        assertEquals(partial, parse(FixedPipelineJson.toJson(partial)).pipeline());
+    }
+
+    @Test
+    void fileProblems() throws IOException {
+        Path missing = tmp.resolve("none.json");
+        assertEquals(missing + ": missing", assertThrows(InteropException.class, () -> FixedPipelineJson.read(missing)).getMessage());
+        Path big = tmp.resolve("big.json");
+        Files.write(big, new byte[(int) FixedPipelineJson.MAX_BYTES + 1]);
+        assertEquals(big + ": 1048577 bytes, too large for a fixed-pipeline JSON",
+                assertThrows(InteropException.class, () -> FixedPipelineJson.read(big)).getMessage());
+    }
+}
