@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Kensa CUDA kernels into native/build/:
-#   kensa_kernels.fatbin   SASS for every wanted architecture that this nvcc supports, plus PTX for the lowest
-#                          supported compute capability (JIT-compiled by the driver on newer GPUs)
+#   kensa_kernels.fatbin   PaDiM's fused gather + Mahalanobis: SASS for every wanted architecture that this nvcc
+#                          supports, plus PTX for the lowest supported compute capability (JIT-compiled by the driver
+#                          on newer GPUs)
 #   kensa_kernels.ptx      the same PTX on its own (cuModuleLoadData accepts it too)
+#   patchcore_kernels.fatbin / .ptx   PatchCore's patch features, nearest neighbour and exact distance
 #   mahalanobis_check      GPU self-check + timing program (runs only on a machine with a GPU)
 # Usage: native/build.sh            (from anywhere; NVCC=/path/to/nvcc overrides the compiler)
 # Exit status: non-zero when nvcc fails; 0 with a notice when nvcc is not installed.
@@ -53,16 +55,18 @@ mkdir -p "$out"
 start=$(date +%s%N)
 flags=(-O3 -std=c++17 -lineinfo)
 
-"$nvcc" "${flags[@]}" --fatbin "${gencode[@]}" --resource-usage \
-    -o "$out/kensa_kernels.fatbin" "$here/kensa_kernels.cu"
-"$nvcc" "${flags[@]}" --ptx -arch="compute_$lowest" -o "$out/kensa_kernels.ptx" "$here/kensa_kernels.cu"
+for kernels in kensa_kernels patchcore_kernels; do
+    "$nvcc" "${flags[@]}" --fatbin "${gencode[@]}" --resource-usage \
+        -o "$out/$kernels.fatbin" "$here/$kernels.cu"
+    "$nvcc" "${flags[@]}" --ptx -arch="compute_$lowest" -o "$out/$kernels.ptx" "$here/$kernels.cu"
+done
 "$nvcc" "${flags[@]}" "${gencode[@]}" -Xcompiler -Wall \
     -o "$out/mahalanobis_check" "$here/test/mahalanobis_check.cu"
 
 end=$(date +%s%N)
 ms=$(( (end - start) / 1000000 ))
 printf 'built in %d.%01d s:\n' $((ms / 1000)) $((ms % 1000 / 100))
-for f in kensa_kernels.fatbin kensa_kernels.ptx mahalanobis_check; do
+for f in kensa_kernels.fatbin kensa_kernels.ptx patchcore_kernels.fatbin patchcore_kernels.ptx mahalanobis_check; do
     printf '  %-40s %10d bytes\n' "native/build/$f" "$(stat -c %s "$out/$f")"
 done
 echo "architectures: SASS ${built[*]:-none}, PTX compute_$lowest${skipped:+; skipped ${skipped[*]}}"

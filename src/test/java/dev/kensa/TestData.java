@@ -34,6 +34,11 @@ public final class TestData {
         return require(bottle().resolve("train/good"));
     }
 
+    /** MVTec AD transistor at 256 px (a hard category: PaDiM misses defects here that PatchCore catches). */
+    public static Path transistor() {
+        return require(root().resolve("mvtec256/transistor"));
+    }
+
     private static Path require(Path p) {
         if (!Files.exists(p)) {
             String msg = "test data not found: " + p.toAbsolutePath().normalize()

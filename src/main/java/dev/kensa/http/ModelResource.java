@@ -157,6 +157,8 @@ public class ModelResource {
         d.put("id", a.bundle().id());
         d.put("name", mf.name());
         d.put("sha256", a.bundle().sha256());
+        d.put("method", a.bundle().method());
+        d.put("model", a.bundle().model().describe());
         d.put("created", mf.created());
         d.put("threshold", a.inspector().threshold());
         d.put("thresholdSource", a.inspector().thresholdInForce().source());
@@ -192,6 +194,7 @@ public class ModelResource {
             d.put("id", mf.id());
             d.put("name", mf.name());
             d.put("sha256", sha);
+            d.put("method", mf.method() != null ? mf.method() : dev.kensa.method.Methods.DEFAULT);
             d.put("created", mf.created());
             JsonNode t = JSON.readTree(dir.resolve(BundleReader.PIPELINE).toFile()).path("threshold").path("image");
             ModelStore.ThresholdOverride o = m.store().state().overrides().get(sha);

@@ -49,6 +49,7 @@ public class StatusResource {
             m.put("id", a.bundle().id());
             m.put("name", a.bundle().manifest().name());
             m.put("sha256", a.bundle().sha256());
+            m.put("method", a.bundle().method());
             m.put("created", a.bundle().manifest().created());
             m.put("threshold", a.inspector().threshold());
             m.put("thresholdSource", a.inspector().thresholdInForce().source());

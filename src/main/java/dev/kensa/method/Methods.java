@@ -1,7 +1,9 @@
 package dev.kensa.method;
 
 import dev.kensa.KensaException;
+import dev.kensa.method.gaussian.GlobalMahalanobisMethod;
 import dev.kensa.method.padim.PadimMethod;
+import dev.kensa.method.patchcore.PatchCoreMethod;
 
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +13,7 @@ public final class Methods {
     /** What a bundle without a method field is: the bundles made before methods were a choice were PaDiM. */
     public static final String DEFAULT = PadimMethod.NAME;
 
-    private static final List<DetectionMethod> ALL = List.of(new PadimMethod());
+    private static final List<DetectionMethod> ALL = List.of(new PadimMethod(), new PatchCoreMethod(), new GlobalMahalanobisMethod());
 
     private Methods() {
     }

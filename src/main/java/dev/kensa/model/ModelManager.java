@@ -131,6 +131,7 @@ public final class ModelManager implements AutoCloseable {
             m.put("id", bundle.id());
             m.put("name", bundle.manifest().name());
             m.put("sha256", bundle.sha256());
+            m.put("method", bundle.method());
             return m;
         }
     }

@@ -66,7 +66,8 @@ class ModelLifecycleIT {
         BundleSignature.writePublic(pub, key.getPublic());
         bundleA = TinyBundle.fit(tmp, "a", 0);
         Path b = TinyBundle.fit(tmp, "b", 12);
-        Path c = TinyBundle.fit(tmp, "c", 24);
+        // C is a PatchCore bundle: a swap may change the method, under traffic like any other
+        Path c = TinyBundle.fit(tmp, "c", 24, "patchcore");
         for (Path p : List.of(bundleA, b, c)) {
             BundleSignature.sign(p, key.getPrivate());
         }
@@ -194,7 +195,9 @@ class ModelLifecycleIT {
 
         JsonNode model = JSON.readTree(daemon.get("/api/v1/model").body());
         assertEquals(shaB, model.path("active").path("sha256").asText());
+        assertEquals("padim", model.path("active").path("method").asText());
         assertEquals(shaC, model.path("previous").path("sha256").asText(), model.toString());
+        assertEquals("patchcore", model.path("previous").path("method").asText(), model.toString());
         assertTrue(model.path("active").path("selfTest").path("passed").asBoolean());
         List<String> events = new ArrayList<>();
         for (JsonNode e : JSON.readTree(daemon.get("/api/v1/model/audit").body())) {

@@ -18,13 +18,19 @@ final class TinyBundle {
 
     /** A bundle fitted on training images {@code skip .. skip+11}: distinct statistics, self-test scores and sha256. */
     static Path fit(Path tmp, String name, int skip) throws Exception {
+        return fit(tmp, name, skip, "padim");
+    }
+
+    /** As {@link #fit(Path, String, int)} with another detection method. */
+    static Path fit(Path tmp, String name, int skip, String method) throws Exception {
         Path train = Files.createDirectories(tmp.resolve("train-" + name));
         try (var s = Files.list(TestData.bottleTrain())) {
             for (Path p : s.sorted().skip(skip).limit(12).toList()) {
                 Files.copy(p, train.resolve(p.getFileName()));
             }
         }
-        return BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve(name)), false).bundle().dir();
+        return BundleFitter.fit(FitOptions.defaults(train, TestData.backbone(), tmp.resolve(name)).withMethod(method)
+                .withMethodOptions(dev.kensa.method.MethodOptions.defaults().withCoresetRatio(0.05)), false).bundle().dir();
     }
 
     static byte[] image(String type, int i) throws Exception {
