@@ -74,6 +74,108 @@ public final class Npy {
         }
     }
 
+    /** One leading-axis slice of an array, e.g. the d x d covariance of one position of a [P, d, d] array. */
+    @FunctionalInterface
+    public interface SliceConsumer {
+        /**
+         * @param index  the slice's index along the first axis
+         * @param values its elements in C order as float64 (exact for every type Kensa reads but int64 beyond 2^53);
+         *               the array is reused for the next slice
+         */
+        void accept(int index, double[] values);
+    }
+
+    /**
+     * Reads {@code file} one leading-axis slice at a time, so a large array (a float64 covariance of 3136 positions
+     * of 100 x 100 is 250 MB) is never held whole: C-order data are streamed from the file. Fortran-order data, whose
+     * slices are scattered over the whole file, are read whole first and then handed out slice by slice.
+     *
+     * @return the header the slices were read with (checked against the file's size like {@link #read})
+     */
+    public static NpyHeader forEachSlice(Path file, SliceConsumer consumer) {
+        String label = file.toString();
+        NpyHeader h;
+        try (FileChannel ch = open(file, label)) {
+            h = header(ch, label);
+            if (h.shape().isEmpty()) {
+                throw new InteropException(label + ": a 0-d array has no slices");
+            }
+            int[] shape = toInts(h.shape());
+            int slices = shape[0];
+            int per = slices == 0 ? 0 : (int) (h.elementCount() / slices);
+            double[] slice = new double[per];
+            if (!h.fortranOrder() || shape.length == 1) {
+                ch.position(h.dataOffset());
+                int item = h.type().itemSize();
+                ByteBuffer chunk = ByteBuffer.allocateDirect(Math.max(item, Math.min(CHUNK_BYTES, per * item)))
+                        .order(h.byteOrder());
+                int chunkElements = chunk.capacity() / item;
+                for (int s = 0; s < slices; s++) {
+                    for (int done = 0; done < per; ) {
+                        int k = Math.min(chunkElements, per - done);
+                        chunk.clear().limit(k * item);
+                        readFully(ch, chunk, label);
+                        chunk.flip();
+                        convert(h.type(), chunk, slice, done, k);
+                        done += k;
+                    }
+                    consumer.accept(s, slice);
+                }
+                return h;
+            }
+        } catch (IOException e) {
+            throw new InteropException(label + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        NpyArray whole = read(file);
+        int per = whole.dim(0) == 0 ? 0 : whole.elementCount() / whole.dim(0);
+        double[] slice = new double[per];
+        Object data = whole.data();
+        for (int s = 0; s < whole.dim(0); s++) {
+            int from = s * per;
+            for (int i = 0; i < per; i++) {
+                slice[i] = data instanceof float[] f ? f[from + i] : data instanceof double[] d ? d[from + i]
+                        : ((long[]) data)[from + i];
+            }
+            consumer.accept(s, slice);
+        }
+        return h;
+    }
+
+    /** Decodes {@code k} elements of {@code type} from {@code chunk} into {@code dst[offset..]} as float64. */
+    private static void convert(NpyType type, ByteBuffer chunk, double[] dst, int offset, int k) {
+        switch (type) {
+            case FLOAT32 -> {
+                FloatBuffer fb = chunk.asFloatBuffer();
+                for (int i = 0; i < k; i++) {
+                    dst[offset + i] = fb.get(i);
+                }
+            }
+            case FLOAT64 -> chunk.asDoubleBuffer().get(dst, offset, k);
+            case INT64 -> {
+                LongBuffer lb = chunk.asLongBuffer();
+                for (int i = 0; i < k; i++) {
+                    dst[offset + i] = lb.get(i);
+                }
+            }
+            case INT32 -> {
+                IntBuffer ib = chunk.asIntBuffer();
+                for (int i = 0; i < k; i++) {
+                    dst[offset + i] = ib.get(i);
+                }
+            }
+            case INT8 -> {
+                for (int i = 0; i < k; i++) {
+                    dst[offset + i] = chunk.get(i);
+                }
+            }
+            case UINT8 -> {
+                for (int i = 0; i < k; i++) {
+                    dst[offset + i] = chunk.get(i) & 0xFF;
+                }
+            }
+        }
+    }
+
     /**
      * Writes {@code array} to {@code file}, replacing it: '&lt;f4' for float data, '&lt;f8' for double data,
      * '&lt;i8' for integer data (whatever integer type it was read as), C order.
@@ -109,8 +211,12 @@ public final class Npy {
 
     /** The header dict exactly as NumPy writes it: sorted keys, repr() values, trailing comma and growth padding. */
     static String headerText(NpyArray array) {
-        int[] shape = array.shape();
-        StringBuilder b = new StringBuilder("{'descr': '<").append(array.storageType().code())
+        return headerText(array.storageType(), array.shape());
+    }
+
+    /** The header dict of a little-endian C-order array of {@code type} and {@code shape}, as NumPy writes it. */
+    static String headerText(NpyType type, int[] shape) {
+        StringBuilder b = new StringBuilder("{'descr': '<").append(type.code())
                 .append("', 'fortran_order': False, 'shape': ").append(shapeText(toLongs(shape))).append(", }");
         if (shape.length > 0) {
             b.append(" ".repeat(GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length()));
