@@ -25,8 +25,8 @@ import java.util.function.Function;
 /**
  * Reads and writes the notebook's fixed-pipeline JSON ({@link FixedPipeline}). Strict about what it knows, open
  * about what it does not: a known key with a wrong type or value is a one-line {@link InteropException} naming the
- * file and the key; an unknown key or section (a notebook's {@code "patchcore"} section, a typo such as
- * {@code padim.layer}) is returned in {@link Result#unknownKeys()} as a JSON path for the caller to print, never
+ * file and the key; an unknown key or section (a section Kensa does not know such as {@code "efficientad"}, a
+ * typo such as {@code padim.layer}) is returned in {@link Result#unknownKeys()} as a JSON path for the caller to print, never
  * dropped silently. Works on the Jackson tree, so no reflection is involved (native image).
  */
 public final class FixedPipelineJson {
@@ -41,11 +41,11 @@ public final class FixedPipelineJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
-    private static final Set<String> SECTIONS = Set.of("common", "threshold", "padim", "mahalanobis");
+    private static final Set<String> SECTIONS = Set.of("common", "threshold", "padim", "mahalanobis", "patchcore", "kensa");
 
     /**
      * @param unknownKeys JSON paths of keys this reader does not know, in file order, e.g. {@code padim.foo} or
-     *                    {@code patchcore} for a whole section; empty when everything was understood
+     *                    {@code efficientad} for a whole section; empty when everything was understood
      */
     public record Result(FixedPipeline pipeline, List<String> unknownKeys) {
         public Result {
@@ -102,9 +102,18 @@ public final class FixedPipelineJson {
                 r.strings(s, "padim", "layers"), r.positiveInt(s, "padim", "channel_subsample")),
                 "layers", "channel_subsample");
         FixedPipeline.Mahalanobis mahalanobis = r.section(root, "mahalanobis", s -> new FixedPipeline.Mahalanobis(
-                r.string(s, "mahalanobis", "backbone"), r.string(s, "mahalanobis", "cov_estimator")),
-                "backbone", "cov_estimator");
-        return new Result(new FixedPipeline(common, threshold, padim, mahalanobis), r.unknown);
+                r.string(s, "mahalanobis", "backbone"), r.string(s, "mahalanobis", "cov_estimator"),
+                r.strings(s, "mahalanobis", "layers")), "backbone", "cov_estimator", "layers");
+        FixedPipeline.Patchcore patchcore = r.section(root, "patchcore", s -> new FixedPipeline.Patchcore(
+                r.strings(s, "patchcore", "layers"), r.oddPositiveInt(s, "patchcore", "pooling"),
+                r.positiveInt(s, "patchcore", "neighbours"), r.share(s, "patchcore", "coreset_ratio")),
+                "layers", "pooling", "neighbours", "coreset_ratio");
+        FixedPipeline.Kensa kensa = r.section(root, "kensa", s -> new FixedPipeline.Kensa(
+                r.positiveInt(s, "kensa", "crop"), r.positive(s, "kensa", "sigma"), r.positive(s, "kensa", "pixel_threshold"),
+                r.intIn(s, "kensa", "min_area", 0, Integer.MAX_VALUE), r.intIn(s, "kensa", "opening", 0, 16),
+                r.intIn(s, "kensa", "heatmap_size", 1, 4096), r.intIn(s, "kensa", "jpeg_quality", 1, 100)),
+                "crop", "sigma", "pixel_threshold", "min_area", "opening", "heatmap_size", "jpeg_quality");
+        return new Result(new FixedPipeline(common, threshold, padim, mahalanobis, patchcore, kensa), r.unknown);
     }
 
     /** Writes {@code pipeline} to {@code file}, replacing it; absent sections and fields are left out. */
@@ -136,21 +145,45 @@ public final class FixedPipelineJson {
         }
         if (pipeline.padim() != null) {
             ObjectNode s = root.putObject("padim");
-            if (pipeline.padim().layers() != null) {
-                ArrayNode a = s.putArray("layers");
-                pipeline.padim().layers().forEach(a::add);
-            }
+            putStrings(s, "layers", pipeline.padim().layers());
             put(s, "channel_subsample", pipeline.padim().channelSubsample());
         }
         if (pipeline.mahalanobis() != null) {
             ObjectNode s = root.putObject("mahalanobis");
             put(s, "backbone", pipeline.mahalanobis().backbone());
             put(s, "cov_estimator", pipeline.mahalanobis().covEstimator());
+            putStrings(s, "layers", pipeline.mahalanobis().layers());
+        }
+        if (pipeline.patchcore() != null) {
+            FixedPipeline.Patchcore p = pipeline.patchcore();
+            ObjectNode s = root.putObject("patchcore");
+            putStrings(s, "layers", p.layers());
+            put(s, "pooling", p.pooling());
+            put(s, "neighbours", p.neighbours());
+            put(s, "coreset_ratio", p.coresetRatio());
+        }
+        if (pipeline.kensa() != null) {
+            FixedPipeline.Kensa k = pipeline.kensa();
+            ObjectNode s = root.putObject("kensa");
+            put(s, "crop", k.crop());
+            put(s, "sigma", k.sigma());
+            put(s, "pixel_threshold", k.pixelThreshold());
+            put(s, "min_area", k.minArea());
+            put(s, "opening", k.opening());
+            put(s, "heatmap_size", k.heatmapSize());
+            put(s, "jpeg_quality", k.jpegQuality());
         }
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e); // a tree of plain values always serialises
+        }
+    }
+
+    private static void putStrings(ObjectNode s, String key, List<String> values) {
+        if (values != null) {
+            ArrayNode a = s.putArray(key);
+            values.forEach(a::add);
         }
     }
 
@@ -201,6 +234,42 @@ public final class FixedPipelineJson {
                 throw refused(section + "." + key, "must be a positive integer, got " + shown(v));
             }
             return v.intValue();
+        }
+
+        Integer oddPositiveInt(JsonNode s, String section, String key) {
+            Integer v = positiveInt(s, section, key);
+            if (v != null && v % 2 == 0) {
+                throw refused(section + "." + key, "must be odd, got " + v);
+            }
+            return v;
+        }
+
+        Integer intIn(JsonNode s, String section, String key, int min, int max) {
+            JsonNode v = s.get(key);
+            if (absent(v)) {
+                return null;
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
+                throw refused(section + "." + key, "must be an integer in " + min + ".."
+                        + (max == Integer.MAX_VALUE ? "" : max) + ", got " + shown(v));
+            }
+            return v.intValue();
+        }
+
+        Double positive(JsonNode s, String section, String key) {
+            Double v = finite(s, section, key);
+            if (v != null && !(v > 0)) {
+                throw refused(section + "." + key, "must be positive, got " + shown(s.get(key)));
+            }
+            return v;
+        }
+
+        Double share(JsonNode s, String section, String key) {
+            Double v = finite(s, section, key);
+            if (v != null && !(v > 0 && v <= 1)) {
+                throw refused(section + "." + key, "must be in (0, 1], got " + shown(s.get(key)));
+            }
+            return v;
         }
 
         Double finite(JsonNode s, String section, String key) {

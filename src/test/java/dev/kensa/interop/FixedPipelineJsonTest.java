@@ -64,11 +64,12 @@ class FixedPipelineJsonTest {
     void unknownKeysAndSectionsAreReportedInFileOrder() {
         FixedPipelineJson.Result r = parse("""
                 {"common": {"image_size": 224, "device": "cuda"},
-                 "patchcore": {"coreset_ratio": 0.1, "k": 9},
+                 "efficientad": {"teacher": "wide_resnet"},
                  "padim": {"layer": ["layer2"], "channel_subsample": 100, "foo": 1},
+                 "patchcore": {"coreset_ratio": 0.1, "k": 9},
                  "notes": "fitted on tuesday"}
                 """);
-        assertEquals(List.of("patchcore", "notes", "common.device", "padim.layer", "padim.foo"), r.unknownKeys());
+        assertEquals(List.of("efficientad", "notes", "common.device", "padim.layer", "padim.foo", "patchcore.k"), r.unknownKeys());
         assertEquals(224, r.pipeline().common().imageSize());
         assertNull(r.pipeline().padim().layers(), "padim.layer is not padim.layers");
     }
@@ -100,6 +101,34 @@ class FixedPipelineJsonTest {
         assertEquals("padim must be an object, got a list", refusal("{\"padim\": [\"layer2\"]}"));
         assertEquals("a list, expected a JSON object", refusal("[1, 2]"));
         assertEquals("empty, expected a JSON object", refusal("  "));
+    }
+
+    /** What Kensa adds to the notebook's JSON, and what bundle export writes: mahalanobis.layers, patchcore, kensa. */
+    static final String KENSA_ADDITIONS = """
+            {"mahalanobis": {"cov_estimator": "ledoit_wolf", "layers": ["layer1", "layer2", "layer3"]},
+             "patchcore": {"layers": ["layer2", "layer3"], "pooling": 3, "neighbours": 9, "coreset_ratio": 0.01},
+             "kensa": {"crop": 224, "sigma": 4.0, "pixel_threshold": 9.5, "min_area": 10, "opening": 1,
+                       "heatmap_size": 256, "jpeg_quality": 85}}
+            """;
+
+    @Test
+    void readsAndWritesKensasAdditions() throws IOException {
+        FixedPipelineJson.Result r = parse(KENSA_ADDITIONS);
+        assertEquals(List.of(), r.unknownKeys());
+        FixedPipeline p = r.pipeline();
+        assertEquals(new FixedPipeline.Mahalanobis(null, "ledoit_wolf", List.of("layer1", "layer2", "layer3")), p.mahalanobis());
+        assertEquals(new FixedPipeline.Patchcore(List.of("layer2", "layer3"), 3, 9, 0.01), p.patchcore());
+        assertEquals(new FixedPipeline.Kensa(224, 4.0, 9.5, 10, 1, 256, 85), p.kensa());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(KENSA_ADDITIONS), json.readTree(FixedPipelineJson.toJson(p)));
+
+        assertEquals("patchcore.pooling must be odd, got 2", refusal("{\"patchcore\": {\"pooling\": 2}}"));
+        assertEquals("patchcore.coreset_ratio must be in (0, 1], got 0", refusal("{\"patchcore\": {\"coreset_ratio\": 0}}"));
+        assertEquals("kensa.sigma must be positive, got -1", refusal("{\"kensa\": {\"sigma\": -1}}"));
+        assertEquals("kensa.opening must be an integer in 0..16, got 17", refusal("{\"kensa\": {\"opening\": 17}}"));
+        assertEquals("kensa.min_area must be an integer in 0.., got -1", refusal("{\"kensa\": {\"min_area\": -1}}"));
+        assertEquals("kensa.jpeg_quality must be an integer in 1..100, got 0", refusal("{\"kensa\": {\"jpeg_quality\": 0}}"));
+        assertEquals("mahalanobis.layers must be a non-empty list of strings, got []", refusal("{\"mahalanobis\": {\"layers\": []}}"));
     }
 
     @Test
