@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundle tools.",
-        subcommands = {BundleCommand.Info.class, BundleCommand.Verify.class, BundleCommand.Sign.class, BundleCommand.Keygen.class})
+        subcommands = {BundleCommand.Info.class, BundleCommand.Verify.class, BundleCommand.Sign.class, BundleCommand.Keygen.class,
+                BundleCommand.Import.class, BundleCommand.Export.class})
 public class BundleCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -117,6 +118,86 @@ public class BundleCommand implements Runnable {
             BundleSignature.writePublic(pub, kp.getPublic());
             spec.commandLine().getOut().println("private key " + priv + " (keep it off the boxes), public key " + pub
                     + " (set kensa.model.public-key to it on the boxes)");
+            return 0;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Make a bundle from a model fitted in Python: NOTEBOOK_DIR holds fixed_pipeline.json and the .npy"
+                    + " arrays (padim/mean.npy, cov.npy or inv_cov.npy, idx.npy; mahalanobis/mean.npy, cov.npy or"
+                    + " precision.npy; patchcore/memory_bank.npy). See the README, \"From a notebook to the box\".")
+    public static class Import implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NOTEBOOK_DIR", description = "the notebook's folder")
+        java.nio.file.Path notebook;
+
+        @picocli.CommandLine.Option(names = {"-o", "--output"}, required = true,
+                description = "bundle directory to create (a name ending .zip also writes the zip)")
+        java.nio.file.Path output;
+
+        @picocli.CommandLine.Option(names = "--backbone", required = true, description = "ONNX backbone the notebook's features came from")
+        java.nio.file.Path backbone;
+
+        @picocli.CommandLine.Option(names = "--selftest", split = ",", paramLabel = "IMAGES",
+                description = "images (files or folders) to make the bundle's self-tests from: the first, middle and last are scored with the imported model")
+        java.util.List<java.nio.file.Path> selfTest;
+
+        @picocli.CommandLine.Option(names = "--threshold", description = "image threshold (replaces threshold.value of fixed_pipeline.json)")
+        Double threshold;
+
+        @picocli.CommandLine.Option(names = "--name", description = "model name (default: the notebook folder's name)")
+        String name;
+
+        @picocli.CommandLine.Option(names = "--method", description = "padim, mahalanobis or patchcore (default: the one folder of arrays present)")
+        String method;
+
+        @picocli.CommandLine.Option(names = "--layers", split = ",", description = "backbone outputs (replaces the JSON's layers)")
+        java.util.List<String> layers;
+
+        @picocli.CommandLine.Option(names = "--float16", description = "store the large arrays as float16 (PaDiM factors, PatchCore memory bank)")
+        boolean float16;
+
+        @picocli.CommandLine.Option(names = "--batch", defaultValue = "8", description = "backbone batch size")
+        int batch;
+
+        @picocli.CommandLine.Option(names = "--threads", description = "CPU threads (default: all cores)")
+        Integer threads;
+
+        @Override
+        public Integer call() {
+            int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            var err = spec.commandLine().getErr();
+            ModelBundle b = dev.kensa.interop.NotebookImport.run(new dev.kensa.interop.NotebookImport.Options(notebook, output,
+                    backbone, selfTest, threshold, name, method, layers, float16, t, batch), note -> err.println("kensa: note: " + note));
+            var image = b.pipeline().threshold().image();
+            err.printf("imported %s: %s%n", b.manifest().id(), b.model().describe());
+            err.printf("threshold %.4f (%s), %d self-test images%n", image.value(), image.source(), b.selfTests().size());
+            spec.commandLine().getOut().println(b.dir());
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write a bundle's model as NumPy arrays and a fixed-pipeline JSON, the layout bundle import reads"
+                    + " (the Gaussians as inverse covariances, float64).")
+    public static class Export implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", description = "bundle directory or .zip")
+        java.nio.file.Path bundle;
+
+        @picocli.CommandLine.Option(names = "--npy", required = true, paramLabel = "DIR", description = "folder to create (or an empty one)")
+        java.nio.file.Path npy;
+
+        @Override
+        public Integer call() {
+            var r = dev.kensa.interop.NotebookExport.run(bundle, npy);
+            for (String f : r.files()) {
+                spec.commandLine().getOut().println(npy.resolve(f));
+            }
             return 0;
         }
     }

@@ -59,8 +59,25 @@ public final class Evaluator {
     public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, boolean progress) {
         DevSet test = DevSet.of(dataset.resolve("test"));
         BundleFitter.FitReport fit = BundleFitter.fit(fitOptions, progress);
-        ModelBundle bundle = fit.bundle();
+        return inspectAndScore(dataset, test, fit.bundle(), fitOptions.threads(), fitOptions.batchSize(), progress,
+                fit.fitSeconds(), fit.images(), fit.calibrationSeconds(), fit.thresholdSource());
+    }
 
+    /**
+     * Evaluates an existing bundle (e.g. one imported from a notebook) on {@code dataset}'s test images as
+     * {@link #evaluateFull} evaluates a fresh fit, without fitting: the report's fit figures are zero and its
+     * threshold source is the bundle's.
+     */
+    public static Evaluation evaluateBundle(Path dataset, ModelBundle bundle, int threads, int batch) {
+        DevSet test = DevSet.of(dataset.resolve("test"));
+        var training = bundle.manifest().training();
+        return inspectAndScore(dataset, test, bundle, threads, batch, false, 0, training != null ? training.images() : 0, 0,
+                bundle.pipeline().threshold().image().source());
+    }
+
+    private static Evaluation inspectAndScore(Path dataset, DevSet test, ModelBundle bundle, int threads, int batch,
+                                              boolean progress, double fitSeconds, int trainImages,
+                                              double calibrationSeconds, String thresholdSource) {
         List<Path> images = new ArrayList<>(test.good());
         images.addAll(test.defective());
         int nGood = test.good().size();
@@ -93,7 +110,7 @@ public final class Evaluator {
             pixelNote = "pixel metrics unavailable: " + bundle.method() + " scores whole images, it has no anomaly map";
         }
         Progress bar = progress ? new Progress("inspect", images.size()) : Progress.silent(images.size());
-        try (Inspector inspector = Inspectors.open(bundle, fitOptions.threads(), fitOptions.batchSize())) {
+        try (Inspector inspector = Inspectors.open(bundle, threads, batch)) {
             backend = inspector.describeBackend();
             inspector.inspect(images.stream().map(ImageInput::of).toList(), (Inspection in) -> {
                 int i = in.index();
@@ -154,8 +171,8 @@ public final class Evaluator {
         for (int s = 0; s < names.length; s++) {
             t.put(names[s], round(mean(kept(timings[s], failed))));
         }
-        EvalReport report = new EvalReport(imageAuroc, pixelAuroc, aupro, f1, round(fit.fitSeconds()), images.size(), t,
-                dataset.toString(), fit.images(), round(fit.calibrationSeconds()), threshold, fit.thresholdSource(),
+        EvalReport report = new EvalReport(imageAuroc, pixelAuroc, aupro, f1, round(fitSeconds), images.size(), t,
+                dataset.toString(), trainImages, round(calibrationSeconds), threshold, thresholdSource,
                 dev.kensa.fit.ThresholdCalibration.rateAbove(goodScores, threshold),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors.size(), List.copyOf(errors), backend,
                 pixelNote, bundle.method(), bundle.model().describe());

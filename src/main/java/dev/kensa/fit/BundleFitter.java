@@ -156,7 +156,7 @@ public final class BundleFitter {
                 }
                 double threshold = o.calibrate() ? ThresholdCalibration.threshold(good, o.fpr(), o.margin())
                         : ThresholdCalibration.threshold(good, 0, 0);
-                List<BundleDraft.SelfTestDraft> selfTests = selfTests(train, inspector, o);
+                List<BundleDraft.SelfTestDraft> selfTests = selfTests(train, inspector, o.resize());
                 PipelineConfig pipeline = PipelineConfig.of(image, o.sigma(),
                         new PipelineConfig.ImageThreshold(threshold, o.calibrate() ? o.fpr() : 0, source));
                 Manifest.Input input = new Manifest.Input("image", o.crop(), o.crop(), IMAGENET_MEAN, IMAGENET_STD, "RGB");
@@ -227,16 +227,25 @@ public final class BundleFitter {
     }
 
     /**
-     * Golden images checked at every load: three training images (first, middle, last), stored already resized to
-     * the pipeline's square so the PNG is small and decodes to exactly the backbone's input.
+     * Golden images checked at every load: three of the images (first, middle, last; the training images of a fit),
+     * stored already resized to the pipeline's {@code resize} square so the PNG is small and decodes to exactly the
+     * backbone's input, with the score {@code inspector} gives them. Also used by {@code kensa bundle import}.
      */
-    private static List<BundleDraft.SelfTestDraft> selfTests(List<Path> train, Inspector inspector, FitOptions o) {
+    public static List<BundleDraft.SelfTestDraft> selfTests(List<Path> train, Inspector inspector, int resize) {
+        if (train.isEmpty()) {
+            return List.of();
+        }
         int[] picks = {0, train.size() / 2, train.size() - 1};
         List<ImageInput> inputs = new ArrayList<>();
         List<byte[]> pngs = new ArrayList<>();
         try {
             for (int i : Arrays.stream(picks).distinct().toArray()) {
-                byte[] png = resizedPng(Files.readAllBytes(train.get(i)), o.resize());
+                byte[] png;
+                try {
+                    png = resizedPng(Files.readAllBytes(train.get(i)), resize);
+                } catch (KensaException e) {
+                    throw new KensaException(e.getMessage() + " " + train.get(i), e);
+                }
                 pngs.add(png);
                 inputs.add(ImageInput.of("selftest-" + pngs.size(), png));
             }

@@ -77,6 +77,7 @@ public final class GlobalMahalanobisMethod implements DetectionMethod {
         } catch (BundleException e) {
             throw new BundleException(b.where() + ": " + e.getMessage(), e);
         }
-        return new GlobalMahalanobisModel(b.manifest().backbone().outputs(), stats, m.path("shrinkage").asDouble(Double.NaN));
+        return new GlobalMahalanobisModel(b.manifest().backbone().outputs(), stats, m.path("shrinkage").asDouble(Double.NaN),
+                m.path("covariance").asText(GlobalMahalanobisModel.LEDOIT_WOLF));
     }
 }

@@ -21,16 +21,25 @@ import java.util.List;
  * images' globally average-pooled features, held as a {@link GaussianStats} of one position (stored in the same
  * format as PaDiM's statistics, {@code gaussian.bin}).
  *
- * @param shrinkage the Ledoit-Wolf shrinkage the fit chose (for the record)
+ * @param shrinkage  the Ledoit-Wolf shrinkage the fit chose (for the record; NaN when not known, e.g. imported)
+ * @param covariance how the covariance was estimated (for the record): "ledoit-wolf" for Kensa's fit, the
+ *                   notebook's estimator for an imported model
  */
-public record GlobalMahalanobisModel(List<String> layers, GaussianStats stats, double shrinkage) implements MethodModel {
+public record GlobalMahalanobisModel(List<String> layers, GaussianStats stats, double shrinkage, String covariance)
+        implements MethodModel {
     public static final String STATS_FILE = "gaussian.bin";
+    public static final String LEDOIT_WOLF = "ledoit-wolf";
 
     public GlobalMahalanobisModel {
         layers = List.copyOf(layers);
         if (stats.positions() != 1) {
             throw new IllegalArgumentException("a global model has one position, not " + stats.positions());
         }
+    }
+
+    /** A model of Kensa's own fit: Ledoit-Wolf covariance. */
+    public GlobalMahalanobisModel(List<String> layers, GaussianStats stats, double shrinkage) {
+        this(layers, stats, shrinkage, LEDOIT_WOLF);
     }
 
     @Override
@@ -68,15 +77,17 @@ public record GlobalMahalanobisModel(List<String> layers, GaussianStats stats, d
         file.put("dtype", StatsFile.dtypeName(stats.dtype()));
         file.put("dims", stats.dims());
         model.put("pooling", "global-average");
-        model.put("covariance", "ledoit-wolf");
-        model.put("shrinkage", shrinkage);
+        model.put("covariance", covariance);
+        if (Double.isFinite(shrinkage)) {
+            model.put("shrinkage", shrinkage);
+        }
         return new MethodManifest(List.of(STATS_FILE), null, null, model, null);
     }
 
     @Override
     public String describe() {
-        return String.format("mahalanobis: %s global average, %d dims, Ledoit-Wolf shrinkage %.3f", String.join("+", layers),
-                stats.dims(), shrinkage);
+        return String.format("mahalanobis: %s global average, %d dims, %s", String.join("+", layers), stats.dims(),
+                Double.isFinite(shrinkage) ? String.format("%s shrinkage %.3f", covariance, shrinkage) : covariance + " covariance");
     }
 
     @Override
