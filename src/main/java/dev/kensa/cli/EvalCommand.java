@@ -69,6 +69,9 @@ public class EvalCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("F1-max         %.4f%n", r.f1Max());
         spec.commandLine().getOut().printf("threshold      %.4f (%s): test FPR %.3f, TPR %.3f%n", r.threshold(), r.thresholdSource(),
                 r.thresholdFpr(), r.thresholdTpr());
+        for (dev.kensa.eval.EvalReport.OperatingPoint op : r.operatingPoints()) {
+            spec.commandLine().getOut().printf("  at %-8s threshold %9.4f: TPR %.3f, FPR %.3f%n", op.name(), op.threshold(), op.tpr(), op.fpr());
+        }
         spec.commandLine().getOut().printf("fit            %.1f s (+ calibration %.1f s)%n", r.fitSeconds(), r.calibrationSeconds());
         spec.commandLine().getOut().printf("timings ms/img %s  [%s]%n", r.timingsMs(), r.backend());
         if (jsonFile != null) {
