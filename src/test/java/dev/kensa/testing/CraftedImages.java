@@ -120,6 +120,23 @@ public final class CraftedImages {
         return b.putInt((int) crc.getValue()).array();
     }
 
+    /** A real image decoded with OpenCV and encoded again in another format (".jpg", ".bmp", ...). */
+    public static byte[] reencode(byte[] image, String ext) {
+        try (org.bytedeco.javacpp.BytePointer in = new org.bytedeco.javacpp.BytePointer(image);
+             org.bytedeco.opencv.opencv_core.Mat raw = new org.bytedeco.opencv.opencv_core.Mat(1, image.length,
+                     org.bytedeco.opencv.global.opencv_core.CV_8U, in);
+             org.bytedeco.opencv.opencv_core.Mat m = org.bytedeco.opencv.global.opencv_imgcodecs.imdecode(raw,
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR);
+             org.bytedeco.javacpp.BytePointer out = new org.bytedeco.javacpp.BytePointer()) {
+            if (!org.bytedeco.opencv.global.opencv_imgcodecs.imencode(ext, m, out)) {
+                throw new IllegalStateException("cannot encode " + ext);
+            }
+            byte[] b = new byte[(int) out.limit()];
+            out.get(b);
+            return b;
+        }
+    }
+
     /** Resident set size of this process in bytes (Linux). */
     public static long rssBytes() {
         try {
