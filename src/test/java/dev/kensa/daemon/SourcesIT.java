@@ -171,6 +171,182 @@ class SourcesIT {
         }
     }
 
+    static final String DEVICE = "src-box";
+    static final String PREFIX = "kensa/" + DEVICE + "/";
+    static final long WAIT_MS = 60_000;
+
+    @Test
+    void hotFolderAndMqttFileEveryInputAndComeBackAfterTheirWorkersAreKilled() throws Exception {
+        assertTrue(Runtime.version().feature() < 20, "the thread-killer agent needs Thread.stop (JDK 17-19), this is "
+                + Runtime.version());
+        Path hot = java.nio.file.Files.createDirectories(tmp.resolve("hot"));
+        Path trigger = tmp.resolve("kill-now");
+        String agent = "-javaagent:" + dev.kensa.testing.ThreadKiller.jar(tmp) + "=" + trigger
+                + "|kensa-hot-folder,kensa-mqtt-inspect";
+        try (dev.kensa.testing.Mosquitto broker = dev.kensa.testing.Mosquitto.launch();
+             Daemon d = Daemon.start(tmp.resolve("run-sources"), bundle, tmp.resolve("journal-sources"), agent,
+                     "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE,
+                     "-Dkensa.hot-folder.dir=" + hot, "-Dkensa.hot-folder.settle-millis=300",
+                     "-Dkensa.api.max-image-bytes=2000000");
+             dev.kensa.testing.MqttSubscriber replies = dev.kensa.testing.MqttSubscriber.connect(broker, "mes-replies",
+                     false, "mes/replies/#", "mes/replies/", WAIT_MS);
+             dev.kensa.testing.MqttSubscriber line = dev.kensa.testing.MqttSubscriber.connect(broker, "line-plc",
+                     false, PREFIX + "#", PREFIX, WAIT_MS)) {
+            // ---- hot folder: a sparse 3 GB file is filed unread with its size; the real image after it is inspected
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(hot.resolve("huge.png").toFile(), "rw")) {
+                f.setLength(3L << 30);
+            }
+            java.nio.file.Files.write(hot.resolve("SN-0042.png"), TinyBundle.image("broken_large", 2));
+            awaitFile(hot.resolve("error/huge.png"));
+            awaitFile(hot.resolve("ng/SN-0042.png"));
+            JsonNode errors = JSON.readTree(d.get("/api/v1/results?verdict=ERROR").body());
+            assertEquals("cannot read " + hot.resolve("huge.png") + ": file is 3221225472 bytes, over the limit of "
+                    + "2000000 bytes (kensa.api.max-image-bytes)", errors.get(0).get("error").asText());
+            JsonNode ngs = JSON.readTree(d.get("/api/v1/results?verdict=NG").body());
+            assertEquals("SN-0042", ngs.get(0).get("partId").asText(), "part id from the file name");
+
+            // ---- MQTT: the part id as a user property; an oversize payload gets an ERROR; a huge one never arrives
+            awaitStatus(d, s -> s.get("mqtt").get("inspectSubscribed").asBoolean());
+            org.eclipse.paho.mqttv5.client.MqttClient requester = new org.eclipse.paho.mqttv5.client.MqttClient(
+                    broker.uri(), "mes-requester", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+            requester.connect();
+            JsonNode r = request(requester, replies, "req-1", "SN-9001", TinyBundle.image("good", 3));
+            assertEquals("SN-9001", r.get("partId").asText());
+            assertEquals("OK", r.get("verdict").asText());
+            assertEquals("SN-9001", JSON.readTree(awaitResult(line, "req-1").getPayload()).get("partId").asText(),
+                    "the line's result message names the part");
+            JsonNode over = request(requester, replies, "req-2", null, new byte[2_500_000]);
+            assertEquals("ERROR", over.get("verdict").asText());
+            assertEquals("cannot read mqtt:" + PREFIX + "inspect: payload is 2500000 bytes, over the limit of 2000000 "
+                    + "bytes (kensa.api.max-image-bytes)", over.get("error").asText());
+            publish(requester, "req-3", null, new byte[5_000_000]); // over the announced packet size: the broker drops it
+            JsonNode after = request(requester, replies, "req-4", null, TinyBundle.image("good", 4));
+            assertEquals("req-4", after.get("id").asText(), "the next answer is the next image's");
+
+            // ---- kill both source workers (ThreadDeath, from a test agent) for as long as the trigger file exists
+            java.nio.file.Files.writeString(trigger, "kill");
+            JsonNode down = awaitReady(d, 503, c -> "DOWN".equals(check(c, "hotFolder")) && "DOWN".equals(check(c, "mqttInspect")));
+            for (String name : List.of("hotFolder", "mqttInspect")) {
+                JsonNode data = checkNode(down, name).get("data");
+                assertTrue(data.get("reason").asText().contains("DOWN since") && data.get("lastFailure").asText()
+                        .equals("ThreadDeath"), data.toString());
+            }
+            JsonNode status = awaitStatus(d, s -> s.get("sources").get("hotFolder").get("state").asText().equals("down"));
+            assertEquals("degraded", status.get("state").asText());
+            assertTrue(status.get("sources").get("hotFolder").get("words").asText().startsWith("hot folder " + hot
+                    + ": DOWN since "), status.get("sources").toString());
+            JsonNode mqttStatus = awaitMessage(line, "status", m -> m.get("state").asText().equals("degraded")
+                    && m.get("sources").get("hotFolder").get("state").asText().equals("down"));
+            assertTrue(mqttStatus.get("sources").get("hotFolder").get("words").asText().contains("ThreadDeath"),
+                    mqttStatus.toString());
+            assertTrue(java.nio.file.Files.readString(Path.of(trigger + ".log")).contains("stopped kensa-hot-folder"));
+
+            // ---- recovery: ready again, and both sources work
+            java.nio.file.Files.delete(trigger);
+            awaitReady(d, 200, c -> "UP".equals(check(c, "hotFolder")) && "UP".equals(check(c, "mqttInspect")));
+            java.nio.file.Files.write(hot.resolve("SN-0043.png"), TinyBundle.image("good", 5));
+            awaitFile(hot.resolve("done/SN-0043.png"));
+            assertEquals("SN-0044", request(requester, replies, "req-5", "SN-0044", TinyBundle.image("good", 6))
+                    .get("partId").asText());
+            JsonNode back = awaitStatus(d, s -> s.get("state").asText().equals("online"));
+            assertTrue(back.get("sources").get("hotFolder").get("restarts").asInt() >= 1, back.toString());
+            awaitMessage(line, "status", m -> m.get("state").asText().equals("online"));
+            requester.disconnect();
+            requester.close();
+        }
+    }
+
+    static void awaitFile(Path f) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (!java.nio.file.Files.exists(f) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(java.nio.file.Files.exists(f), f + " never appeared");
+    }
+
+    static JsonNode awaitStatus(Daemon d, java.util.function.Predicate<JsonNode> p) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        JsonNode s;
+        do {
+            s = JSON.readTree(d.get("/api/v1/status").body());
+            if (p.test(s)) {
+                return s;
+            }
+            Thread.sleep(50);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("status never matched: " + s);
+    }
+
+    static JsonNode awaitReady(Daemon d, int code, java.util.function.Predicate<JsonNode> checks) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        HttpResponse<String> r;
+        do {
+            r = d.get("/q/health/ready");
+            JsonNode body = JSON.readTree(r.body());
+            if (r.statusCode() == code && checks.test(body)) {
+                return body;
+            }
+            Thread.sleep(20);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("readiness never " + code + " as expected: " + r.body());
+    }
+
+    static JsonNode checkNode(JsonNode health, String name) {
+        for (JsonNode c : health.get("checks")) {
+            if (c.get("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + health);
+    }
+
+    static String check(JsonNode health, String name) {
+        return checkNode(health, name).get("status").asText();
+    }
+
+    static JsonNode awaitMessage(dev.kensa.testing.MqttSubscriber sub, String leaf,
+                                 java.util.function.Predicate<JsonNode> p) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            org.eclipse.paho.mqttv5.common.MqttMessage m = sub.poll(leaf, 500);
+            if (m != null && p.test(JSON.readTree(m.getPayload()))) {
+                return JSON.readTree(m.getPayload());
+            }
+        }
+        throw new AssertionError("no matching message on " + leaf);
+    }
+
+    static org.eclipse.paho.mqttv5.common.MqttMessage awaitResult(dev.kensa.testing.MqttSubscriber line, String id)
+            throws Exception {
+        while (true) {
+            org.eclipse.paho.mqttv5.common.MqttMessage m = line.next("result");
+            if (id.equals(dev.kensa.testing.MqttSubscriber.userProperty(m, "id"))) {
+                return m;
+            }
+        }
+    }
+
+    static void publish(org.eclipse.paho.mqttv5.client.MqttClient requester, String id, String partId, byte[] payload)
+            throws Exception {
+        org.eclipse.paho.mqttv5.common.packet.MqttProperties p = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+        p.setResponseTopic("mes/replies/station-1");
+        List<org.eclipse.paho.mqttv5.common.packet.UserProperty> props = new ArrayList<>();
+        props.add(new org.eclipse.paho.mqttv5.common.packet.UserProperty("id", id));
+        if (partId != null) {
+            props.add(new org.eclipse.paho.mqttv5.common.packet.UserProperty("partId", partId));
+        }
+        p.setUserProperties(props);
+        requester.publish(PREFIX + "inspect", new org.eclipse.paho.mqttv5.common.MqttMessage(payload, 1, false, p));
+    }
+
+    static JsonNode request(org.eclipse.paho.mqttv5.client.MqttClient requester, dev.kensa.testing.MqttSubscriber replies,
+                            String id, String partId, byte[] payload) throws Exception {
+        publish(requester, id, partId, payload);
+        JsonNode r = JSON.readTree(replies.next("station-1").getPayload());
+        assertEquals(id, r.get("id").asText(), r.toString());
+        return r;
+    }
+
     static URI uri(Daemon d, String path) {
         return URI.create("http://127.0.0.1:" + d.port + path);
     }
