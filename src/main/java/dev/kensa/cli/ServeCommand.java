@@ -81,7 +81,7 @@ public class ServeCommand implements Callable<Integer> {
             KensaConfig.HotFolderConfig hc = config.hotFolder();
             hot = new HotFolder(hc.dir().get(), (input, bytes) -> queue.inspectWaiting(input, bytes).entry().verdict(),
                     new HotFolder.Settings(hc.pollMillis(), hc.settleMillis(), maxImageBytes,
-                            java.util.regex.Pattern.compile(hc.partIdPattern())), daemon::sourceStateChanged).start();
+                            HotFolder.Settings.partIdPattern(hc.partIdPattern())), daemon::sourceStateChanged).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
         Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown

@@ -55,7 +55,23 @@ public final class HotFolder implements AutoCloseable {
         public static final String DEFAULT_PART_ID_PATTERN = "(.+?)(?:[.][^.]*)?";
 
         public static Settings of(long pollMillis, long settleMillis) {
-            return new Settings(pollMillis, settleMillis, DEFAULT_MAX_BYTES, Pattern.compile(DEFAULT_PART_ID_PATTERN));
+            return new Settings(pollMillis, settleMillis, DEFAULT_MAX_BYTES, partIdPattern(DEFAULT_PART_ID_PATTERN));
+        }
+
+        /** @throws dev.kensa.KensaException when it is not a regular expression with a group */
+        public static Pattern partIdPattern(String regex) {
+            Pattern p;
+            try {
+                p = Pattern.compile(regex);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new dev.kensa.KensaException("kensa.hot-folder.part-id-pattern is not a regular expression: "
+                        + e.getDescription() + " near index " + e.getIndex() + " of " + regex);
+            }
+            if (p.matcher("").groupCount() < 1) {
+                throw new dev.kensa.KensaException("kensa.hot-folder.part-id-pattern needs a group for the part id, "
+                        + "e.g. cam1_([^_]+)_.*; got " + regex);
+            }
+            return p;
         }
     }
 
