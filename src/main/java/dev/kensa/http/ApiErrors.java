@@ -34,7 +34,9 @@ public class ApiErrors {
             }
             case 405 -> method + " is not allowed on " + path;
             case 406 -> path + " cannot answer in " + request.getHeaderString(HttpHeaders.ACCEPT);
-            case 404 -> "not found: " + method + " " + path;
+            // a query parameter that cannot be converted is a 404 in JAX-RS: say which value failed
+            case 404 -> "not found: " + method + " " + path + (e.getCause() != null
+                    ? " (a parameter could not be read: " + e.getCause().getMessage() + ")" : "");
             default -> e.getMessage();
         };
         Response.ResponseBuilder b = r != null ? Response.fromResponse(r) : Response.status(status);
