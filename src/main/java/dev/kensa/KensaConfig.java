@@ -84,6 +84,31 @@ public interface KensaConfig {
 
         @WithDefault("250")
         long pollMillis();
+
+        /**
+         * Regular expression over a file's name whose first group is the part's id (result {@code partId}); a name
+         * it does not match has none. Default: the name without its last extension ({@code SN-0042.png} gives
+         * {@code SN-0042}).
+         */
+        @WithDefault("(.+?)(?:[.][^.]*)?")
+        String partIdPattern();
+    }
+
+    ImageConfig image();
+
+    /** Limits on decoding, for every source (HTTP, hot folder, MQTT) and every CLI command. */
+    interface ImageConfig {
+        /** Largest image (width x height) decoded; larger ones are refused from their header, before decoding. */
+        @WithDefault("40000000")
+        long maxPixels();
+
+        /**
+         * Image memory held at once across all sources: the encoded bytes of every image read and not yet answered
+         * plus 3 bytes per pixel of what it decodes to. Over it, HTTP answers 503 with Retry-After and the hot
+         * folder and MQTT wait.
+         */
+        @WithDefault("536870912")
+        long decodeBudgetBytes();
     }
 
     Journal journal();
@@ -132,7 +157,10 @@ public interface KensaConfig {
         @WithDefault("false")
         boolean readRequiresToken();
 
-        /** Largest image accepted by POST /api/v1/inspect. */
+        /**
+         * Largest image accepted from any source (POST /api/v1/inspect, the hot folder, MQTT inspect), refused from
+         * its size before it is read and filed as an ERROR result.
+         */
         @WithDefault("33554432")
         long maxImageBytes();
     }

@@ -46,6 +46,8 @@ public class ServeCommand implements Callable<Integer> {
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
         dev.kensa.daemon.InspectionQueue queue = Arc.container().instance(dev.kensa.daemon.InspectionQueue.class).get();
+        dev.kensa.daemon.DaemonState daemon = Arc.container().instance(dev.kensa.daemon.DaemonState.class).get();
+        long maxImageBytes = config.api().maxImageBytes();
         // the embedded broker comes up before the model, so a ready daemon already has its broker
         EmbeddedBroker broker = null;
         java.util.Optional<String> url = config.mqtt().url();
@@ -64,21 +66,22 @@ public class ServeCommand implements Callable<Integer> {
                 mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
             }
             long started = System.currentTimeMillis();
-            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, started));
+            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, daemon, started));
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             models.manager().events(publisher::publishModelEvent); // replays the start-up load event
             if (config.mqtt().inspect()) {
-                inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
-                        queue.inspect(source, image, requestId).entry().json()).start();
+                inspectSource = new MqttInspectSource(mqtt, (input, image) ->
+                        queue.inspectWaiting(input, image).entry().json(), maxImageBytes, daemon::sourceStateChanged).start();
                 Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
             }
         }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {
-            hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) ->
-                    queue.inspect(file.toString(), bytes, null).entry().verdict(),
-                    config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
+            KensaConfig.HotFolderConfig hc = config.hotFolder();
+            hot = new HotFolder(hc.dir().get(), (input, bytes) -> queue.inspectWaiting(input, bytes).entry().verdict(),
+                    new HotFolder.Settings(hc.pollMillis(), hc.settleMillis(), maxImageBytes,
+                            HotFolder.Settings.partIdPattern(hc.partIdPattern())), daemon::sourceStateChanged).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
         Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown
@@ -86,16 +89,18 @@ public class ServeCommand implements Callable<Integer> {
     }
 
     /** The retained MQTT status message (DESIGN §6). */
-    static Map<String, Object> status(KensaConfig config, ModelService models, long started) {
+    static Map<String, Object> status(KensaConfig config, ModelService models, dev.kensa.daemon.DaemonState daemon,
+                                      long started) {
         dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a != null && a.selfTest().passed() ? "online" : "degraded");
+        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("backend", a != null ? a.backend() : null);
         s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
+        s.put("sources", daemon.sources());
         return s;
     }
 }

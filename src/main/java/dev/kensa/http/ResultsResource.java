@@ -48,12 +48,13 @@ public class ResultsResource {
         if (!csv) {
             return Response.ok(find(q)).type("application/json").build();
         }
-        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,thresholdSource,modelId,modelSha256,regions,error\n");
+        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,thresholdSource,modelId,modelSha256,regions,error,partId\n");
         for (InspectionResult r : find(q)) {
             sb.append(String.join(",", csv(r.id()), csv(r.ts()), csv(r.source()), r.verdict().name(),
                     num(r.score()), num(r.normalizedScore()), num(r.threshold()), csv(r.thresholdSource()),
                     csv(r.model() == null ? null : r.model().id()), csv(r.model() == null ? null : r.model().sha256()),
-                    String.valueOf(r.regions() == null ? 0 : r.regions().size()), csv(r.error()))).append('\n');
+                    String.valueOf(r.regions() == null ? 0 : r.regions().size()), csv(r.error()),
+                    csv(r.partId()))).append('\n'); // partId last: columns added later keep the earlier ones in place
         }
         return Response.ok(sb.toString()).type("text/csv")
                 .header("Content-Disposition", "inline; filename=\"kensa-results.csv\"").build();

@@ -37,7 +37,8 @@ public class StatusResource {
     public Map<String, Object> status() {
         dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a == null ? "degraded" : a.selfTest().passed() ? "online" : "degraded");
+        // a dead source worker (waiting to be restarted) degrades the box like a failed self-test
+        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("uptimeS", counters.uptimeSeconds());
@@ -80,6 +81,7 @@ public class StatusResource {
         var h = daemon.hotFolder();
         s.put("hotFolder", h == null ? null : Map.of("dir", config.hotFolder().dir().map(Object::toString).orElse(""),
                 "processed", h.processed()));
+        s.put("sources", daemon.sources()); // each source worker's state, in words
         return s;
     }
 }

@@ -82,6 +82,16 @@ final class Daemon implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The daemon process's resident set size in bytes (Linux /proc). */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for pid " + process.pid());
+    }
+
     /** SIGKILL: no shutdown hooks, no flushing; what the journal holds is what was forced to disk. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

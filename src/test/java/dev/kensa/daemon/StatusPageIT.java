@@ -57,8 +57,12 @@ class StatusPageIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void statusPageShowsModelAndLatestNgVerdict() throws Exception {
         try (Daemon d = Daemon.start(tmp.resolve("run"), bundle, tmp.resolve("journal"))) {
-            HttpResponse<String> ng = d.inspect(Files.readAllBytes(
-                    TestData.bottle().resolve("test/broken_large/000.png")));
+            // with the part's id, as a line sends it: the feed names the part, not the sender
+            HttpResponse<String> ng = d.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            "http://127.0.0.1:" + d.port + "/api/v1/inspect")).header("Content-Type", "image/png")
+                    .header("X-Part-Id", "SN-0815").POST(java.net.http.HttpRequest.BodyPublishers.ofFile(
+                            TestData.bottle().resolve("test/broken_large/000.png"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ng.statusCode(), ng.body());
             JsonNode r = JSON.readTree(ng.body());
             assertEquals("NG", r.get("verdict").asText(), ng.body());
@@ -91,6 +95,7 @@ class StatusPageIT {
                             && t.contains("data-verdict=\"NG\"")),
                     "feed item li.result[data-id=" + resultId + "][data-verdict=NG] in " + items + where);
             assertTrue(dom.contains("api/v1/results/" + resultId + "/heatmap.jpg"), "heatmap thumbnail" + where);
+            assertTrue(dom.contains(">part SN-0815<"), "the live feed names the part" + where);
 
             Path shot = tmp.resolve("status-page.png");
             chromium(tmp.resolve("shot"), "--screenshot=" + shot, url);
