@@ -62,7 +62,7 @@ public class ModelService {
     public String notReady() {
         ModelManager m = manager;
         if (m == null) {
-            return "the model lifecycle is not started";
+            return "starting: the model store is not open yet";
         }
         String why = m.unavailable();
         if (why == null) {
