@@ -139,12 +139,17 @@ class SystemdUnitIT {
         Files.writeString(token, TOKEN + "\n");
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
         run("chown", "root:" + UID, token.toString()); // group kensa reads it, others do not
-        List<String> config = new ArrayList<>(Files.readAllLines(Path.of("config/application.properties")));
-        config.addAll(List.of("", "# the test box's own settings",
-                "quarkus.http.host=127.0.0.1", "quarkus.http.port=" + port,
+        List<String> own = List.of("quarkus.http.host=127.0.0.1", "quarkus.http.port=" + port,
                 "kensa.mqtt.embedded-port=" + Daemon.freePort(), // the embedded broker keeps its data in the state dir
                 "kensa.api.token-file=" + token,
-                "kensa.device-id=unit-test-box"));
+                "kensa.device-id=unit-test-box");
+        List<String> config = new ArrayList<>(); // the shipped file, with the test box's own values for these keys
+        for (String line : Files.readAllLines(Path.of("config/application.properties"))) {
+            if (own.stream().noneMatch(o -> line.startsWith(o.substring(0, o.indexOf('=') + 1)))) {
+                config.add(line);
+            }
+        }
+        config.addAll(own);
         Files.write(etc.resolve("application.properties"), config);
         run("chown", UID + ":" + UID, state.toString()); // systemd gives User= its StateDirectory
 
