@@ -13,6 +13,14 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "kensa")
 public interface KensaConfig {
 
+    /**
+     * Where the box keeps what it writes: the journal, the model store, the NG archive, the embedded broker's data
+     * and the engine cache default to folders in here. Relative to the working directory; the systemd unit sets
+     * {@code /var/lib/kensa} (its StateDirectory), so the configuration directory can stay read-only.
+     */
+    @WithDefault("data")
+    java.nio.file.Path stateDir();
+
     /** CPU threads for the backbone and the scorer; default all cores. */
     OptionalInt threads();
 
@@ -32,7 +40,7 @@ public interface KensaConfig {
      * backbone, TensorRT version, GPU model, precision and batch range, all of which name its file; a mismatch
      * rebuilds it. Safe to delete at any time.
      */
-    @WithDefault("data/engine-cache")
+    @WithDefault("${kensa.state-dir}/engine-cache")
     java.nio.file.Path cacheDir();
 
     /** The box's name in MQTT topics ({@code kensa/<deviceId>/…}) and status. */
@@ -70,7 +78,7 @@ public interface KensaConfig {
         int embeddedPort();
 
         /** Data folder of the embedded broker (sessions, retained messages). */
-        @WithDefault("data/broker")
+        @WithDefault("${kensa.state-dir}/broker")
         java.nio.file.Path embeddedDir();
     }
 
@@ -124,7 +132,7 @@ public interface KensaConfig {
          * The box's own copy of its models: the active one, the previous one (for rollback), threshold overrides
          * and the audit log. Its active choice wins over {@code dir} at start, so a swap survives restarts.
          */
-        @WithDefault("data/model-store")
+        @WithDefault("${kensa.state-dir}/model-store")
         java.nio.file.Path storeDir();
 
         /** Largest bundle zip accepted by PUT /api/v1/model. */
@@ -167,7 +175,7 @@ public interface KensaConfig {
 
     interface Journal {
         /** Where results are journalled before they are published. */
-        @WithDefault("data/journal")
+        @WithDefault("${kensa.state-dir}/journal")
         java.nio.file.Path dir();
 
         /** Below this much free space on the journal's disk the box reports not ready. */
@@ -179,7 +187,7 @@ public interface KensaConfig {
 
     interface Ng {
         /** Where NG results, heatmaps and original images are kept for review. */
-        @WithDefault("data/ng")
+        @WithDefault("${kensa.state-dir}/ng")
         java.nio.file.Path dir();
 
         /** Keep at most this many NG parts (oldest deleted first). */

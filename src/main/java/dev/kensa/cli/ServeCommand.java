@@ -24,8 +24,10 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the inspection daemon: HTTP API and health on quarkus.http.port (8080).")
 public class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, description = "bundle to install and serve now, even when the model store has "
-            + "another active one (default: the store's active model, else kensa.model.dir)")
+    @Option(names = {"-m", "--model"}, description = "bundle to install and serve now; it replaces the model store's "
+            + "active one (a warning in the log and the audit log; the replaced one stays for rollback). Default: the "
+            + "store's active model (the last installed or swapped in), else kensa.model.dir, else none: the daemon "
+            + "runs not ready until a bundle is uploaded (PUT /api/v1/model)")
     Path model;
 
     @Option(names = "--backend", description = "auto, cpu or tensorrt (default: kensa.backend); tensorrt fails at once "

@@ -62,6 +62,7 @@ public class StatusResource {
             s.put("model", m);
         } else {
             s.put("model", null);
+            s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
         }
         s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
         s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
