@@ -29,6 +29,13 @@ public class ModelService {
 
     private volatile ModelManager manager;
 
+    /** Fired when {@link #start} has a model active, so checks that apply to one backend only (the GPU's) can join. */
+    public record Started(ModelManager.Loaded model) {
+    }
+
+    @Inject
+    jakarta.enterprise.event.Event<Started> started;
+
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
     public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
         if (manager == null) {
@@ -46,7 +53,9 @@ public class ModelService {
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.refusals", mm, ModelManager::refusals)
                     .description("model swaps, rollbacks and threshold changes refused").register(meters);
         }
-        return manager.start(configured, explicit);
+        ModelManager.Loaded loaded = manager.start(configured, explicit);
+        started.fire(new Started(loaded));
+        return loaded;
     }
 
     /** Null until {@code kensa serve} has started it. */

@@ -44,6 +44,7 @@ public class StatusResource {
         s.put("backend", a == null ? null : a.backend());
         s.put("route", a == null ? null : a.inspector().route());
         s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
+        s.put("gpuDetail", dev.kensa.gpu.GpuProbe.detail());
         if (a != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", a.bundle().id());

@@ -142,7 +142,8 @@ class CliTest {
                 "--threads", "2", "--soak", "8", "--json", json.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("(host route)"), r.out());
-        assertTrue(r.out().contains("gpu unavailable: ") || r.out().contains("fused"), r.out());
+        assertTrue(r.out().contains("gpu unavailable: no GPU") || r.out().contains("fused"), r.out());
+        assertFalse(r.out().contains("UnsatisfiedLinkError"), "a CPU box is said in words: " + r.out());
         for (String row : List.of("decode", "backbone", "gather", "mahalanobis ", "mahalanobis-f16", "post", "heatmap")) {
             assertTrue(r.out().contains("\n" + row), "row " + row + " in\n" + r.out());
         }
