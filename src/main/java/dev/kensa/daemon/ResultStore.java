@@ -53,7 +53,8 @@ public class ResultStore {
 
     public synchronized ResultJournal journal() {
         if (journal == null) {
-            journal = ResultJournal.open(config.journal().dir());
+            journal = ResultJournal.open(config.journal().dir(), ResultJournal.DEFAULT_SEGMENT_BYTES,
+                    config.journal().retainBytes());
         }
         return journal;
     }

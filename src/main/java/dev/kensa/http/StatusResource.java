@@ -63,7 +63,12 @@ public class StatusResource {
             s.put("model", null);
         }
         s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
-        s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("OK", counters.ok());
+        c.put("NG", counters.ng());
+        c.put("ERROR", counters.error());
+        c.put("since", counters.since().toString()); // counters start with the process; the journal has the history
+        s.put("counters", c);
         ResultJournal j = results.journal();
         s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));
         s.put("ngArchive", Map.of("count", results.archive().count(), "bytes", results.archive().bytes()));

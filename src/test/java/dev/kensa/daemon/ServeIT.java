@@ -99,6 +99,16 @@ class ServeIT {
             assertTrue(rows.get(0).startsWith("id,ts,source,verdict,score"));
             assertTrue(rows.get(1).startsWith(ids.get(1) + ",") && rows.get(1).contains(",ERROR,"), rows.get(1));
             assertEquals(400, d.get("/api/v1/results?verdict=MAYBE").statusCode());
+            // a bad query parameter is a 400 that names it, never an empty 404
+            for (String path : List.of("/api/v1/results?limit=abc", "/api/v1/results?limit=0", "/api/v1/results?since=yesterday",
+                    "/api/v1/model/audit?limit=abc", "/api/v1/model/audit?limit=-5")) {
+                HttpResponse<String> bad400 = d.get(path);
+                assertEquals(400, bad400.statusCode(), path + ": " + bad400.body());
+                JsonNode body = JSON.readTree(bad400.body());
+                String param = path.substring(path.indexOf('?') + 1, path.indexOf('='));
+                assertEquals(param, body.get("parameter").asText(), path + ": " + bad400.body());
+                assertTrue(body.get("error").asText().startsWith(param + " must be"), path + ": " + bad400.body());
+            }
             assertEquals(0, JSON.readTree(d.get("/api/v1/results?since=2999-01-01T00:00:00Z").body()).size());
             HttpResponse<byte[]> jpg = d.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                     "http://127.0.0.1:" + d.port + "/api/v1/results/" + ids.get(0) + "/heatmap.jpg")).GET().build(),
@@ -277,8 +287,11 @@ class ServeIT {
             before = List.copyOf(answered);
         }
         assertTrue(before.size() >= 12 && before.size() < 60, "killed mid-stream after " + before.size());
-        // restart on the same journal (recovers a torn tail), inspect one more, stop
+        // restart on the same journal (recovers a torn tail): the results list still has every answered result
         try (Daemon again = Daemon.start(tmp.resolve("run3"), bundle, journal)) {
+            Set<String> listed = new HashSet<>();
+            JSON.readTree(again.get("/api/v1/results?limit=1000").body()).forEach(n -> listed.add(n.get("id").asText()));
+            assertTrue(listed.containsAll(before), "results answered before the power cut are listed after it");
             assertEquals(200, again.inspect(image("good", 2)).statusCode());
         }
         try (ResultJournal j = ResultJournal.open(journal)) {
