@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -75,7 +76,7 @@ class StatusPageIT {
             first.kill(); // a power cut: no shutdown, nothing flushed but what was forced
         }
 
-        try (Daemon d = Daemon.start(run, bundle, journal)) {
+        try (Daemon d = Daemon.start(run, bundle, journal, "-Dkensa.mqtt.password=s3cret-hunter2")) {
             // the results list comes from the journal: the morning's results survive the restart
             List<String> ids = new ArrayList<>();
             JSON.readTree(d.get("/api/v1/results?limit=10").body()).forEach(n -> ids.add(n.get("id").asText()));
@@ -102,7 +103,10 @@ class StatusPageIT {
             java.time.Instant ngTs = java.time.Instant.parse(JSON.readTree(d.get("/api/v1/results?verdict=NG").body()).get(0).get("ts").asText());
             assertTrue(since.isAfter(ngTs), "... and say so: since " + since + ", the NG was at " + ngTs);
 
-            JsonNode config = JSON.readTree(d.get("/api/v1/config").body());
+            String configBody = d.get("/api/v1/config").body();
+            assertFalse(configBody.contains("s3cret-hunter2"), "no secret in the configuration: " + configBody);
+            JsonNode config = JSON.readTree(configBody);
+            assertEquals("(set)", config.get("settings").get("kensa.mqtt.password").get("value").asText());
             assertEquals(8, config.get("batchSize").asInt(), config.toString());
             assertEquals(64, config.get("queueCapacity").asInt());
             assertEquals("off", config.get("api").get("token").asText());
