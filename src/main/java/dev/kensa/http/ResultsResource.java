@@ -35,8 +35,11 @@ public class ResultsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The journal is in time order up to batch interleaving; a walk for {@code since} stops this far before it. */
     private static final Duration SINCE_SLACK = Duration.ofMinutes(1);
-    /** How far back the journal is searched for an old result's heatmap. */
-    private static final int HEATMAP_SEARCH = 1_000_000;
+    /**
+     * How far back the journal is searched for a result's heatmap that is neither in memory nor in the NG archive (a
+     * result id is not indexed: an unknown id costs a walk of this many records, so it is bounded).
+     */
+    private static final int HEATMAP_SEARCH = 20_000;
 
     @Inject
     ResultStore store;
