@@ -35,11 +35,6 @@ public class ResultsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The journal is in time order up to batch interleaving; a walk for {@code since} stops this far before it. */
     private static final Duration SINCE_SLACK = Duration.ofMinutes(1);
-    /**
-     * How far back the journal is searched for a result's heatmap that is neither in memory nor in the NG archive (a
-     * result id is not indexed: an unknown id costs a walk of this many records, so it is bounded).
-     */
-    private static final int HEATMAP_SEARCH = 20_000;
 
     @Inject
     ResultStore store;
@@ -82,7 +77,7 @@ public class ResultsResource {
         if (it != null && Files.exists(it.heatmap())) {
             return Response.ok(Files.readAllBytes(it.heatmap())).build();
         }
-        JournalEntry e = store.journal().findById(id, HEATMAP_SEARCH); // an older result, e.g. from before a restart
+        JournalEntry e = store.journal().findById(id); // an older result, e.g. from before a restart
         if (e != null && e.heatmap().length > 0) {
             return Response.ok(e.heatmap()).build();
         }

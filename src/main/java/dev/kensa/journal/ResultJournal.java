@@ -34,8 +34,9 @@ import java.util.zip.CRC32C;
  *
  * <p>History: segments whose records were all published are deleted oldest first once the journal is larger than
  * its retention ({@code retainBytes}), so the journal also serves the result list across restarts
- * ({@link #newestFirst}); unpublished records are never deleted. Each segment's record offsets are indexed in
- * memory (the tail's as it grows, older ones on first use), so listings and the publisher seek instead of scanning.
+ * ({@link #newestFirst}); unpublished records are never deleted. Each segment's records are indexed in memory
+ * (offset, verdict, hash of the result id; the tail's as it grows, older segments' on first use), so the publisher
+ * and listings seek instead of scanning, and a walk for one verdict or one id reads only the records it wants.
  *
  * <p>Thread-safe. Appends are serialised; readers see only appended, forced records.
  */
@@ -55,13 +56,11 @@ public final class ResultJournal implements AutoCloseable {
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     /** first seq of each sealed (not tail) segment -> its size in bytes */
     private final Map<Long, Long> sealedBytes = new HashMap<>();
-    /** first seq of a sealed segment -> byte offset of each of its whole records, built on first use */
-    private final Map<Long, long[]> sealedOffsets = new HashMap<>();
+    /** first seq of a sealed segment -> its records, indexed on first use */
+    private final Map<Long, Index> sealedIndex = new HashMap<>();
     private FileChannel tail;
     private long tailFirstSeq;
-    /** byte offset of each record of the tail segment, {@code tailCount} of them */
-    private long[] tailOffsets = new long[256];
-    private int tailCount;
+    private Index tailIndex = new Index();
     private long lastSeq;
     private long published;
     private boolean closed;
@@ -115,8 +114,7 @@ public final class ResultJournal implements AutoCloseable {
             tail = FileChannel.open(last.getValue(), StandardOpenOption.READ, StandardOpenOption.WRITE);
             Scan end = scan(tail, tailFirstSeq, true);
             lastSeq = end.lastSeq();
-            tailOffsets = java.util.Arrays.copyOf(end.offsets(), Math.max(256, end.offsets().length));
-            tailCount = end.offsets().length;
+            tailIndex = end.index();
             if (tail.size() != end.end()) {
                 tail.truncate(end.end());
                 tail.force(true);
@@ -129,29 +127,59 @@ public final class ResultJournal implements AutoCloseable {
         trim();
     }
 
-    /** What a scan of a segment found: its last whole seq (or first-1), the byte offset after it, each record's offset. */
-    private record Scan(long lastSeq, long end, long[] offsets) {
+    /** The verdicts an index stores as a byte; anything else is read from the record when asked. */
+    private static final List<String> VERDICTS = List.of("OK", "NG", "ERROR");
+
+    /** What walks need of each record of one segment, kept in memory: offset, verdict, hash of the result id. */
+    private static final class Index {
+        long[] offsets = new long[256];
+        byte[] verdicts = new byte[256];
+        int[] idHashes = new int[256];
+        int count;
+
+        void add(long offset, String id, String verdict) {
+            if (count == offsets.length) {
+                offsets = java.util.Arrays.copyOf(offsets, 2 * count);
+                verdicts = java.util.Arrays.copyOf(verdicts, 2 * count);
+                idHashes = java.util.Arrays.copyOf(idHashes, 2 * count);
+            }
+            offsets[count] = offset;
+            verdicts[count] = (byte) VERDICTS.indexOf(verdict);
+            idHashes[count] = id.hashCode();
+            count++;
+        }
+
+        /** The records so far, apart from later appends. */
+        Index copy() {
+            Index c = new Index();
+            c.offsets = java.util.Arrays.copyOf(offsets, count);
+            c.verdicts = java.util.Arrays.copyOf(verdicts, count);
+            c.idHashes = java.util.Arrays.copyOf(idHashes, count);
+            c.count = count;
+            return c;
+        }
+    }
+
+    /** What a scan of a segment found: its last whole seq (or first-1), the byte offset after it, its records. */
+    private record Scan(long lastSeq, long end, Index index) {
     }
 
     /**
      * Scans a segment's records from its start up to the first that is not whole (and, with {@code checkCrc}, whose
-     * checksum does not match): recovery of the tail checks every byte, indexing a sealed segment only the headers.
+     * checksum does not match): recovery of the tail checks every byte, indexing a sealed segment reads the header
+     * and the start of each record (id, verdict).
      */
     private static Scan scan(FileChannel ch, long firstSeq, boolean checkCrc) throws IOException {
         long pos = 0;
         long seq = firstSeq - 1;
-        ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
         long size = ch.size();
-        long[] offsets = new long[256];
-        int n = 0;
+        Index index = new Index();
         while (pos + HEADER <= size) {
-            header.clear();
-            readFully(ch, header, pos);
-            header.flip();
-            int magic = header.getInt();
-            int length = header.getInt();
-            int crc = header.getInt();
-            long s = header.getLong();
+            ByteBuffer head = readHead(ch, pos, 256);
+            int magic = head.getInt(0);
+            int length = head.getInt(4);
+            int crc = head.getInt(8);
+            long s = head.getLong(12);
             if (magic != MAGIC || length < 0 || pos + HEADER + length > size || s != seq + 1) {
                 break;
             }
@@ -162,48 +190,67 @@ public final class ResultJournal implements AutoCloseable {
                     break;
                 }
             }
-            if (n == offsets.length) {
-                offsets = java.util.Arrays.copyOf(offsets, 2 * n);
+            String id;
+            String verdict;
+            try {
+                Fields f = new Fields(ch, head, pos + HEADER, length);
+                id = new String(f.next(), StandardCharsets.UTF_8);
+                verdict = new String(f.next(), StandardCharsets.UTF_8);
+            } catch (IOException malformed) {
+                break;
             }
-            offsets[n++] = pos;
+            index.add(pos, id, verdict);
             seq = s;
             pos += HEADER + length;
         }
-        return new Scan(seq, pos, java.util.Arrays.copyOf(offsets, n));
+        return new Scan(seq, pos, index);
+    }
+
+    /** Up to {@code extra} bytes after a record's header, with the header, in one read (less at the end of the file). */
+    private static ByteBuffer readHead(FileChannel ch, long offset, int extra) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(HEADER + extra).order(ByteOrder.LITTLE_ENDIAN);
+        while (head.hasRemaining() && ch.read(head, offset + head.position()) >= 0) {
+            // until the buffer is full or the file ends
+        }
+        head.flip();
+        if (head.remaining() < HEADER) {
+            throw new IOException("journal record at byte " + offset + " is cut short");
+        }
+        return head;
     }
 
     private void openTail(long firstSeq) throws IOException {
         Path file = dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
         tail = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         tailFirstSeq = firstSeq;
-        tailCount = 0;
+        tailIndex = new Index();
         segments.put(firstSeq, file);
         forceDirectory();
     }
 
-    /** Closes the tail as a sealed segment (its offsets kept) and starts a new one after it. */
+    /** Closes the tail as a sealed segment (its index kept) and starts a new one after it. */
     private void roll() throws IOException {
         tail.force(true);
         sealedBytes.put(tailFirstSeq, tail.position());
-        sealedOffsets.put(tailFirstSeq, java.util.Arrays.copyOf(tailOffsets, tailCount));
+        sealedIndex.put(tailFirstSeq, tailIndex.copy());
         tail.close();
         openTail(lastSeq + 1);
         trim();
     }
 
-    /** Record offsets of a segment: the tail's up to now, a sealed one's (indexed on first use). Under the lock. */
-    private long[] offsetsOf(long firstSeq) throws IOException {
+    /** The records of a segment: the tail's up to now, a sealed one's (indexed on first use). Under the lock. */
+    private Index indexOf(long firstSeq) throws IOException {
         if (firstSeq == tailFirstSeq) {
-            return java.util.Arrays.copyOf(tailOffsets, tailCount);
+            return tailIndex.copy();
         }
-        long[] o = sealedOffsets.get(firstSeq);
-        if (o == null) {
+        Index index = sealedIndex.get(firstSeq);
+        if (index == null) {
             try (FileChannel ch = FileChannel.open(segments.get(firstSeq), StandardOpenOption.READ)) {
-                o = scan(ch, firstSeq, false).offsets();
+                index = scan(ch, firstSeq, false).index();
             }
-            sealedOffsets.put(firstSeq, o);
+            sealedIndex.put(firstSeq, index);
         }
-        return o;
+        return index;
     }
 
     /** Appends and forces to disk; returns the entries with their seq. One fsync for the whole list. */
@@ -223,10 +270,7 @@ public final class ResultJournal implements AutoCloseable {
                 while (buf.hasRemaining()) {
                     tail.write(buf);
                 }
-                if (tailCount == tailOffsets.length) {
-                    tailOffsets = java.util.Arrays.copyOf(tailOffsets, 2 * tailCount);
-                }
-                tailOffsets[tailCount++] = offset;
+                tailIndex.add(offset, e.id(), e.verdict());
                 lastSeq = seq;
                 out.add(e.withSeq(seq));
             }
@@ -252,10 +296,10 @@ public final class ResultJournal implements AutoCloseable {
         var floor = segments.floorEntry(Math.max(fromSeq, segments.firstKey()));
         try {
             for (var seg : segments.tailMap(floor.getKey(), true).entrySet()) {
-                long[] offsets = offsetsOf(seg.getKey());
+                Index index = indexOf(seg.getKey());
                 try (FileChannel ch = FileChannel.open(seg.getValue(), StandardOpenOption.READ)) {
-                    for (int i = (int) Math.max(0, fromSeq - seg.getKey()); i < offsets.length && out.size() < max; i++) {
-                        out.add(readEntry(ch, offsets[i]));
+                    for (int i = (int) Math.max(0, fromSeq - seg.getKey()); i < index.count && out.size() < max; i++) {
+                        out.add(readEntry(ch, index.offsets[i]));
                     }
                 }
                 if (out.size() >= max) {
@@ -287,31 +331,67 @@ public final class ResultJournal implements AutoCloseable {
 
     /**
      * Walks the journal newest first, handing {@code visitor} each entry whose verdict {@code verdict} accepts, until
-     * the visitor returns false or the oldest retained entry is passed. Reads the record headers and the result
-     * JSON only, never a heatmap; appends go on meanwhile (the walk sees the journal as it was when it began, and
-     * ends early where retention deleted a segment under it).
+     * the visitor returns false or the oldest retained entry is passed. Reads only the wanted records (the index
+     * knows every verdict), and of them the id, verdict and result JSON, never a heatmap; appends go on meanwhile
+     * (the walk sees the journal as it was when it began, and ends early where retention deleted a segment under it).
+     * The first walk that reaches an older segment indexes it (one small read per record, once per process).
      */
     public void newestFirst(java.util.function.Predicate<String> verdict, java.util.function.Predicate<Listed> visitor) {
+        walk(verdict, null, visitor);
+    }
+
+    /** The newest entry with this result id, heatmap included, or null. */
+    public JournalEntry findById(String id) {
+        long[] found = {-1};
+        walk(v -> true, id, e -> {
+            if (e.id().equals(id)) {
+                found[0] = e.seq();
+                return false;
+            }
+            return true; // another id with the same hash
+        });
+        if (found[0] < 0) {
+            return null;
+        }
+        List<JournalEntry> r = read(found[0], 1);
+        return r.isEmpty() || r.get(0).seq() != found[0] ? null : r.get(0);
+    }
+
+    /** Newest first over the records whose verdict is wanted (and, with {@code id}, whose id hash matches it). */
+    private void walk(java.util.function.Predicate<String> verdict, String id, java.util.function.Predicate<Listed> visitor) {
         List<Map.Entry<Long, Path>> segs;
         synchronized (this) {
             ensureOpen();
             segs = new ArrayList<>(segments.descendingMap().entrySet());
         }
+        boolean[] wanted = new boolean[VERDICTS.size()];
+        for (int v = 0; v < wanted.length; v++) {
+            wanted[v] = verdict.test(VERDICTS.get(v));
+        }
+        int hash = id == null ? 0 : id.hashCode();
         for (var seg : segs) {
-            long[] o;
+            Index index;
             synchronized (this) { // a sealed segment is indexed when a walk first reaches it
                 if (closed || !segments.containsKey(seg.getKey())) {
                     return; // retention removed it meanwhile: the walk ends there
                 }
                 try {
-                    o = offsetsOf(seg.getKey());
+                    index = indexOf(seg.getKey());
                 } catch (IOException ex) {
                     throw new UncheckedIOException("results journal " + dir + ": read failed: " + ex.getMessage(), ex);
                 }
             }
-            try (FileChannel ch = FileChannel.open(seg.getValue(), StandardOpenOption.READ)) {
-                for (int i = o.length - 1; i >= 0; i--) {
-                    Listed e = readListed(ch, o[i], verdict);
+            FileChannel ch = null;
+            try {
+                for (int i = index.count - 1; i >= 0; i--) {
+                    byte v = index.verdicts[i];
+                    if (v >= 0 && !wanted[v] || id != null && index.idHashes[i] != hash) {
+                        continue; // known from the index: no need to read it
+                    }
+                    if (ch == null) {
+                        ch = FileChannel.open(seg.getValue(), StandardOpenOption.READ);
+                    }
+                    Listed e = readListed(ch, index.offsets[i], verdict);
                     if (e != null && !visitor.test(e)) {
                         return;
                     }
@@ -320,29 +400,16 @@ public final class ResultJournal implements AutoCloseable {
                 return;
             } catch (IOException ex) {
                 throw new UncheckedIOException("results journal " + dir + ": read failed: " + ex.getMessage(), ex);
+            } finally {
+                if (ch != null) {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // read-only channel
+                    }
+                }
             }
         }
-    }
-
-    /**
-     * The newest entry with this result id, heatmap included, or null; looks at most {@code maxEntries} entries
-     * back (a result id is not indexed: recent results are found at once, old ones cost a walk).
-     */
-    public JournalEntry findById(String id, int maxEntries) {
-        long[] found = {-1};
-        int[] seen = {0};
-        newestFirst(v -> true, e -> {
-            if (e.id().equals(id)) {
-                found[0] = e.seq();
-                return false;
-            }
-            return ++seen[0] < maxEntries;
-        });
-        if (found[0] < 0) {
-            return null;
-        }
-        List<JournalEntry> r = read(found[0], 1);
-        return r.isEmpty() || r.get(0).seq() != found[0] ? null : r.get(0);
     }
 
     /** Seq of the oldest entry still in the journal; {@code lastSeq() + 1} when it holds none. */
@@ -370,18 +437,9 @@ public final class ResultJournal implements AutoCloseable {
     /** The listing part of the record at {@code offset}, or null when its verdict is not wanted. */
     private static Listed readListed(FileChannel ch, long offset, java.util.function.Predicate<String> verdict) throws IOException {
         // the header and the start of the payload (id, verdict, usually the whole JSON) in one read
-        ByteBuffer head = ByteBuffer.allocate(HEADER + 2048).order(ByteOrder.LITTLE_ENDIAN);
-        while (head.hasRemaining() && ch.read(head, offset + head.position()) >= 0) {
-            // until the buffer is full or the file ends
-        }
-        head.flip();
-        if (head.remaining() < HEADER) {
-            throw new IOException("journal record at byte " + offset + " is cut short");
-        }
-        head.getInt();
-        int length = head.getInt();
-        head.getInt();
-        long seq = head.getLong();
+        ByteBuffer head = readHead(ch, offset, 2048);
+        int length = head.getInt(4);
+        long seq = head.getLong(12);
         Fields payload = new Fields(ch, head, offset + HEADER, length);
         String id = new String(payload.next(), StandardCharsets.UTF_8);
         String v = new String(payload.next(), StandardCharsets.UTF_8);
@@ -496,7 +554,7 @@ public final class ResultJournal implements AutoCloseable {
             Files.deleteIfExists(first.getValue());
             segments.remove(first.getKey());
             Long size = sealedBytes.remove(first.getKey());
-            sealedOffsets.remove(first.getKey());
+            sealedIndex.remove(first.getKey());
             total -= size == null ? 0 : size;
         }
     }

@@ -161,11 +161,32 @@ class ResultJournalTest {
             assertEquals(List.of(40L, 39L, 38L, 37L, 36L), firstFive, "the walk stops when told");
             j.append(entry(99)); // appends go on after a walk, and the next walk sees them
             assertEquals(41, listAll(j, null).get(0).seq());
-            JournalEntry found = j.findById("id-4", 100);
+            JournalEntry found = j.findById("id-4");
             assertEquals(5, found.seq());
             assertArrayEquals(entry(4).heatmap(), found.heatmap());
-            assertEquals(null, j.findById("id-0", 10), "only as far back as asked");
-            assertEquals(null, j.findById("nope", 1000));
+            assertEquals(1, j.findById("id-0").seq());
+            assertEquals(null, j.findById("nope"));
+        }
+    }
+
+    @Test
+    void walksTellIdsWithTheSameHashApartAndListVerdictsTheIndexDoesNotKnow(@TempDir Path dir) throws Exception {
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
+            j.append(new JournalEntry(0, "Aa", "OK", "{\"id\":\"Aa\"}".getBytes(StandardCharsets.UTF_8), new byte[]{1}));
+            for (int i = 0; i < 10; i++) {
+                j.append(entry(i));
+            }
+            j.append(new JournalEntry(0, "BB", "REVIEW", "{\"id\":\"BB\"}".getBytes(StandardCharsets.UTF_8), new byte[]{2}));
+        }
+        try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
+            assertEquals("Aa", j.findById("Aa").id());
+            assertArrayEquals(new byte[]{1}, j.findById("Aa").heatmap());
+            assertEquals("BB", j.findById("BB").id());
+            List<ResultJournal.Listed> review = listAll(j, "REVIEW");
+            assertEquals(1, review.size());
+            assertEquals("BB", review.get(0).id());
+            assertEquals(12, listAll(j, null).size());
         }
     }
 
