@@ -296,7 +296,8 @@ public final class ResultJournal implements AutoCloseable {
         var floor = segments.floorEntry(Math.max(fromSeq, segments.firstKey()));
         try {
             for (var seg : segments.tailMap(floor.getKey(), true).entrySet()) {
-                Index index = indexOf(seg.getKey());
+                // under the lock the tail's index cannot grow: no copy needed
+                Index index = seg.getKey() == tailFirstSeq ? tailIndex : indexOf(seg.getKey());
                 try (FileChannel ch = FileChannel.open(seg.getValue(), StandardOpenOption.READ)) {
                     for (int i = (int) Math.max(0, fromSeq - seg.getKey()); i < index.count && out.size() < max; i++) {
                         out.add(readEntry(ch, index.offsets[i]));
