@@ -40,7 +40,7 @@ class BottleEvalTest {
         HtmlReport.write(html, e);
         String page = java.nio.file.Files.readString(html);
         assertTrue(page.contains(String.format(java.util.Locale.ROOT, "%.4f", r.imageAuroc())), "AUROC in the report");
-        assertTrue(page.contains("aria-label='ROC curve'") && page.contains("aria-label='score histogram'"));
+        assertTrue(page.contains("aria-label=\"ROC curve\"") && page.contains("aria-label=\"score histogram\""));
         int missed = (int) Math.round((1 - r.thresholdTpr()) * (r.images() - 20));
         String shown = missed == 0 ? "none" : missed == 1 ? "1" : missed <= 8 ? "all " + missed : "top 8 of " + missed;
         assertTrue(page.contains("Missed defects (score at or below the threshold) &#8212; " + shown), "missed count " + missed);
