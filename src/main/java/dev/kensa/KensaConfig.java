@@ -181,6 +181,14 @@ public interface KensaConfig {
         /** Below this much free space on the journal's disk the box reports not ready. */
         @WithDefault("104857600")
         long minFreeBytes();
+
+        /**
+         * History kept for GET /api/v1/results across restarts: published results are deleted (oldest first, a
+         * segment of 64 MB at a time) only once the journal is larger than this. Unpublished results are never
+         * deleted.
+         */
+        @WithDefault("536870912")
+        long retainBytes();
     }
 
     Ng ng();
@@ -203,7 +211,10 @@ public interface KensaConfig {
     @WithDefault("64")
     int queueCapacity();
 
-    /** Recent results of every verdict kept in memory for the live feed and GET /api/v1/results. */
+    /**
+     * Heatmaps of this many latest results kept in memory for the status page's live feed (older ones are read from
+     * the journal or the NG archive).
+     */
     @WithDefault("1000")
     int recentResults();
 }

@@ -47,7 +47,8 @@ public class EvalCommand implements Callable<Integer> {
             Evaluator.Evaluation e = Evaluator.evaluateFull(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
             r = e.report();
             if (html != null) {
-                dev.kensa.eval.HtmlReport.write(html, e);
+                String modelId = dev.kensa.bundle.BundleReader.readManifest(out).id(); // the bundle just fitted
+                dev.kensa.eval.HtmlReport.write(html, e, new dev.kensa.eval.HtmlReport.Header(modelId, java.time.Instant.now()));
             }
         } finally {
             if (bundle == null) {

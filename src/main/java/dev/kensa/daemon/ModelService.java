@@ -31,6 +31,13 @@ public class ModelService {
 
     private volatile ModelManager manager;
 
+    /** Fired when {@link #start} has a model active, so checks that apply to one backend only (the GPU's) can join. */
+    public record Started(ModelManager.Loaded model) {
+    }
+
+    @Inject
+    jakarta.enterprise.event.Event<Started> started;
+
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
     public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
         if (manager == null) {
@@ -48,11 +55,12 @@ public class ModelService {
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.refusals", mm, ModelManager::refusals)
                     .description("model swaps, rollbacks and threshold changes refused").register(meters);
         }
-        ModelManager.Loaded l = manager.start(configured, explicit);
-        if (l == null) {
+        ModelManager.Loaded loaded = manager.start(configured, explicit);
+        if (loaded == null) {
             LOG.warnf("not ready: %s", notReady());
         }
-        return l;
+        started.fire(new Started(loaded));
+        return loaded;
     }
 
     /**

@@ -45,6 +45,7 @@ public class StatusResource {
         s.put("backend", a == null ? null : a.backend());
         s.put("route", a == null ? null : a.inspector().route());
         s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
+        s.put("gpuDetail", dev.kensa.gpu.GpuProbe.detail());
         if (a != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", a.bundle().id());
@@ -65,7 +66,12 @@ public class StatusResource {
             s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
         }
         s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
-        s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("OK", counters.ok());
+        c.put("NG", counters.ng());
+        c.put("ERROR", counters.error());
+        c.put("since", counters.since().toString()); // counters start with the process; the journal has the history
+        s.put("counters", c);
         ResultJournal j = results.journal();
         s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));
         s.put("ngArchive", Map.of("count", results.archive().count(), "bytes", results.archive().bytes()));
