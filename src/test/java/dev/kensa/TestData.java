@@ -34,6 +34,15 @@ public final class TestData {
         return require(bottle().resolve("train/good"));
     }
 
+    /** MVTec AD transistor downsampled to 256x256 (a second, harder category). */
+    public static Path transistor() {
+        return require(root().resolve("mvtec256/transistor"));
+    }
+
+    public static Path transistorTrain() {
+        return require(transistor().resolve("train/good"));
+    }
+
     private static Path require(Path p) {
         if (!Files.exists(p)) {
             String msg = "test data not found: " + p.toAbsolutePath().normalize()
