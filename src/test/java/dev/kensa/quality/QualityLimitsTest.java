@@ -91,6 +91,22 @@ class QualityLimitsTest {
     }
 
     @Test
+    void whenContrastAndFocusBothFailTheOneFurtherOutIsNamed() {
+        QualityLimits l = learn(Collections.nCopies(5, new ImageQuality(256, 256, 100, 40, 200)));
+        // contrast [32, 50], focus [128, 312.5]
+        QualityGate gate = QualityGate.all(l);
+        // blur: contrast a little low, focus divided by 100
+        assertEquals(QualityGate.Check.FOCUS, gate.check(new ImageQuality(256, 256, 100, 30, 2)).check());
+        // haze: contrast divided by 4 and, with it, focus by about 16 (a little less: noise): the contrast is the cause
+        assertEquals(QualityGate.Check.CONTRAST, gate.check(new ImageQuality(256, 256, 100, 10, 14)).check());
+        // a flat frame: both zero, contrast named
+        assertEquals(QualityGate.Check.CONTRAST, gate.check(new ImageQuality(256, 256, 100, 0, 0)).check());
+        // with the contrast check off, the same frame fails focus
+        QualityGate noContrast = new QualityGate(l, java.util.EnumSet.complementOf(java.util.EnumSet.of(QualityGate.Check.CONTRAST)));
+        assertEquals(QualityGate.Check.FOCUS, noContrast.check(new ImageQuality(256, 256, 100, 0, 0)).check());
+    }
+
+    @Test
     void numbersInMessagesHaveFourSignificantDigits() {
         assertEquals("0", QualityGate.number(0));
         assertEquals("31.25", QualityGate.number(31.2491));
