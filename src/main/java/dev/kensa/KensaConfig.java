@@ -13,6 +13,14 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "kensa")
 public interface KensaConfig {
 
+    /**
+     * Where the box keeps what it writes: the journal, the model store, the NG archive, the embedded broker's data
+     * and the engine cache default to folders in here. Relative to the working directory; the systemd unit sets
+     * {@code /var/lib/kensa} (its StateDirectory), so the configuration directory can stay read-only.
+     */
+    @WithDefault("data")
+    java.nio.file.Path stateDir();
+
     /** CPU threads for the backbone and the scorer; default all cores. */
     OptionalInt threads();
 
@@ -32,7 +40,7 @@ public interface KensaConfig {
      * backbone, TensorRT version, GPU model, precision and batch range, all of which name its file; a mismatch
      * rebuilds it. Safe to delete at any time.
      */
-    @WithDefault("data/engine-cache")
+    @WithDefault("${kensa.state-dir}/engine-cache")
     java.nio.file.Path cacheDir();
 
     /** The box's name in MQTT topics ({@code kensa/<deviceId>/…}) and status. */
@@ -70,7 +78,7 @@ public interface KensaConfig {
         int embeddedPort();
 
         /** Data folder of the embedded broker (sessions, retained messages). */
-        @WithDefault("data/broker")
+        @WithDefault("${kensa.state-dir}/broker")
         java.nio.file.Path embeddedDir();
     }
 
@@ -84,6 +92,31 @@ public interface KensaConfig {
 
         @WithDefault("250")
         long pollMillis();
+
+        /**
+         * Regular expression over a file's name whose first group is the part's id (result {@code partId}); a name
+         * it does not match has none. Default: the name without its last extension ({@code SN-0042.png} gives
+         * {@code SN-0042}).
+         */
+        @WithDefault("(.+?)(?:[.][^.]*)?")
+        String partIdPattern();
+    }
+
+    ImageConfig image();
+
+    /** Limits on decoding, for every source (HTTP, hot folder, MQTT) and every CLI command. */
+    interface ImageConfig {
+        /** Largest image (width x height) decoded; larger ones are refused from their header, before decoding. */
+        @WithDefault("40000000")
+        long maxPixels();
+
+        /**
+         * Image memory held at once across all sources: the encoded bytes of every image read and not yet answered
+         * plus 3 bytes per pixel of what it decodes to. Over it, HTTP answers 503 with Retry-After and the hot
+         * folder and MQTT wait.
+         */
+        @WithDefault("536870912")
+        long decodeBudgetBytes();
     }
 
     Journal journal();
@@ -99,7 +132,7 @@ public interface KensaConfig {
          * The box's own copy of its models: the active one, the previous one (for rollback), threshold overrides
          * and the audit log. Its active choice wins over {@code dir} at start, so a swap survives restarts.
          */
-        @WithDefault("data/model-store")
+        @WithDefault("${kensa.state-dir}/model-store")
         java.nio.file.Path storeDir();
 
         /** Largest bundle zip accepted by PUT /api/v1/model. */
@@ -132,26 +165,37 @@ public interface KensaConfig {
         @WithDefault("false")
         boolean readRequiresToken();
 
-        /** Largest image accepted by POST /api/v1/inspect. */
+        /**
+         * Largest image accepted from any source (POST /api/v1/inspect, the hot folder, MQTT inspect), refused from
+         * its size before it is read and filed as an ERROR result.
+         */
         @WithDefault("33554432")
         long maxImageBytes();
     }
 
     interface Journal {
         /** Where results are journalled before they are published. */
-        @WithDefault("data/journal")
+        @WithDefault("${kensa.state-dir}/journal")
         java.nio.file.Path dir();
 
         /** Below this much free space on the journal's disk the box reports not ready. */
         @WithDefault("104857600")
         long minFreeBytes();
+
+        /**
+         * History kept for GET /api/v1/results across restarts: published results are deleted (oldest first, a
+         * segment of 64 MB at a time) only once the journal is larger than this. Unpublished results are never
+         * deleted.
+         */
+        @WithDefault("536870912")
+        long retainBytes();
     }
 
     Ng ng();
 
     interface Ng {
         /** Where NG results, heatmaps and original images are kept for review. */
-        @WithDefault("data/ng")
+        @WithDefault("${kensa.state-dir}/ng")
         java.nio.file.Path dir();
 
         /** Keep at most this many NG parts (oldest deleted first). */
@@ -167,7 +211,10 @@ public interface KensaConfig {
     @WithDefault("64")
     int queueCapacity();
 
-    /** Recent results of every verdict kept in memory for the live feed and GET /api/v1/results. */
+    /**
+     * Heatmaps of this many latest results kept in memory for the status page's live feed (older ones are read from
+     * the journal or the NG archive).
+     */
     @WithDefault("1000")
     int recentResults();
 }

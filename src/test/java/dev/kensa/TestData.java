@@ -39,6 +39,10 @@ public final class TestData {
         return require(root().resolve("mvtec256/transistor"));
     }
 
+    public static Path transistorTrain() {
+        return require(transistor().resolve("train/good"));
+    }
+
     private static Path require(Path p) {
         if (!Files.exists(p)) {
             String msg = "test data not found: " + p.toAbsolutePath().normalize()

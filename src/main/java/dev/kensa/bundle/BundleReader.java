@@ -1,6 +1,7 @@
 package dev.kensa.bundle;
 
 import dev.kensa.method.BundleFiles;
+import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.method.MethodModel;
 import dev.kensa.method.Methods;
 import dev.kensa.util.FileTrees;
@@ -124,7 +125,24 @@ public final class BundleReader {
         for (Manifest.SelfTest t : BundleValidation.selfTests(manifest)) {
             selfTests.add(new ModelBundle.SelfTestImage(dir.resolve(t.file()), t.expectedScore(), t.tolerance()));
         }
-        return new ModelBundle(source, dir, manifest, identity, pipeline.withDefaults(), model, selfTests);
+        return new ModelBundle(source, dir, manifest, identity, pipeline.withDefaults(), model, selfTests,
+                calibration(dir, manifest, where));
+    }
+
+    /**
+     * The bundle's calibration record when its manifest lists one (checksummed like every listed file); null for
+     * bundles written before it existed, which still load.
+     */
+    private static CalibrationRecord calibration(Path dir, Manifest manifest, String where) {
+        if (manifest.sha256() == null || !manifest.sha256().containsKey(CalibrationRecord.FILE)) {
+            return null;
+        }
+        try {
+            return CalibrationRecord.parse(BundleJson.readBytes(dir.resolve(CalibrationRecord.FILE), where,
+                    CalibrationRecord.FILE), where + ": " + CalibrationRecord.FILE);
+        } catch (dev.kensa.KensaException e) {
+            throw new BundleException(e.getMessage(), e);
+        }
     }
 
     /** Directories zips were extracted into, removed when the JVM exits (the bundle's files are in use until then). */

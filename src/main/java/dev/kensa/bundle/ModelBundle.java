@@ -1,5 +1,6 @@
 package dev.kensa.bundle;
 
+import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.method.MethodModel;
 
 import java.nio.file.Path;
@@ -23,9 +24,11 @@ public final class ModelBundle {
     private final PipelineConfig pipeline;
     private final MethodModel model;
     private final List<SelfTestImage> selfTests;
+    private final CalibrationRecord calibration;
 
     ModelBundle(Path source, Path dir, Manifest manifest, String sha256, PipelineConfig pipeline, MethodModel model,
-                List<SelfTestImage> selfTests) {
+                List<SelfTestImage> selfTests, CalibrationRecord calibration) {
+        this.calibration = calibration;
         this.source = source;
         this.dir = dir;
         this.manifest = manifest;
@@ -52,6 +55,14 @@ public final class ModelBundle {
     /** pipeline.json with every optional section filled in ({@link PipelineConfig#withDefaults()}). */
     public PipelineConfig pipeline() {
         return pipeline;
+    }
+
+    /**
+     * calibration.json: the scores the threshold came from, the fit images' quality statistics and learned limits;
+     * null for a bundle written before the record existed (drift then waits for data, gates use absolute floors).
+     */
+    public CalibrationRecord calibration() {
+        return calibration;
     }
 
     /** The method's fitted model. */

@@ -47,7 +47,8 @@ public class EvalCommand implements Callable<Integer> {
             Evaluator.Evaluation e = Evaluator.evaluateFull(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
             r = e.report();
             if (html != null) {
-                dev.kensa.eval.HtmlReport.write(html, e);
+                String modelId = dev.kensa.bundle.BundleReader.readManifest(out).id(); // the bundle just fitted
+                dev.kensa.eval.HtmlReport.write(html, e, new dev.kensa.eval.HtmlReport.Header(modelId, java.time.Instant.now()));
             }
         } finally {
             if (bundle == null) {
@@ -69,6 +70,9 @@ public class EvalCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("F1-max         %.4f%n", r.f1Max());
         spec.commandLine().getOut().printf("threshold      %.4f (%s): test FPR %.3f, TPR %.3f%n", r.threshold(), r.thresholdSource(),
                 r.thresholdFpr(), r.thresholdTpr());
+        for (dev.kensa.eval.EvalReport.OperatingPoint op : r.operatingPoints()) {
+            spec.commandLine().getOut().printf("  at %-8s threshold %9.4f: TPR %.3f, FPR %.3f%n", op.name(), op.threshold(), op.tpr(), op.fpr());
+        }
         spec.commandLine().getOut().printf("fit            %.1f s (+ calibration %.1f s)%n", r.fitSeconds(), r.calibrationSeconds());
         spec.commandLine().getOut().printf("timings ms/img %s  [%s]%n", r.timingsMs(), r.backend());
         if (jsonFile != null) {

@@ -15,7 +15,7 @@ public class FitCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "folder of good images")
+    @Parameters(index = "0", description = "folder of good images (searched recursively)")
     Path train;
 
     @Option(names = {"-o", "--output"}, required = true, description = "bundle directory to create (a name ending .zip also writes the zip)")

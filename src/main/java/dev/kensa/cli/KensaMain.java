@@ -27,6 +27,7 @@ public class KensaMain implements QuarkusApplication {
 
     @Override
     public int run(String... args) {
+        dev.kensa.image.ImageLimits.maxPixels(config.image().maxPixels()); // every command decodes under it
         CommandLine cl = commandLine();
         cl.setDefaultValueProvider(new ConfigDefaults(config));
         int rc = cl.execute(args);

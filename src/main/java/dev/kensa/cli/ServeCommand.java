@@ -24,8 +24,10 @@ import java.util.concurrent.Callable;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the inspection daemon: HTTP API and health on quarkus.http.port (8080).")
 public class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, description = "bundle to install and serve now, even when the model store has "
-            + "another active one (default: the store's active model, else kensa.model.dir)")
+    @Option(names = {"-m", "--model"}, description = "bundle to install and serve now; it replaces the model store's "
+            + "active one (a warning in the log and the audit log; the replaced one stays for rollback). Default: the "
+            + "store's active model (the last installed or swapped in), else kensa.model.dir, else none: the daemon "
+            + "runs not ready until a bundle is uploaded (PUT /api/v1/model)")
     Path model;
 
     @Option(names = "--backend", description = "auto, cpu or tensorrt (default: kensa.backend); tensorrt fails at once "
@@ -46,6 +48,8 @@ public class ServeCommand implements Callable<Integer> {
         ModelService models = Arc.container().instance(ModelService.class).get();
         ResultStore results = Arc.container().instance(ResultStore.class).get();
         dev.kensa.daemon.InspectionQueue queue = Arc.container().instance(dev.kensa.daemon.InspectionQueue.class).get();
+        dev.kensa.daemon.DaemonState daemon = Arc.container().instance(dev.kensa.daemon.DaemonState.class).get();
+        long maxImageBytes = config.api().maxImageBytes();
         // the embedded broker comes up before the model, so a ready daemon already has its broker
         EmbeddedBroker broker = null;
         java.util.Optional<String> url = config.mqtt().url();
@@ -64,21 +68,22 @@ public class ServeCommand implements Callable<Integer> {
                 mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
             }
             long started = System.currentTimeMillis();
-            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, started));
+            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, daemon, started));
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             models.manager().events(publisher::publishModelEvent); // replays the start-up load event
             if (config.mqtt().inspect()) {
-                inspectSource = new MqttInspectSource(mqtt, (source, image, requestId) ->
-                        queue.inspect(source, image, requestId).entry().json()).start();
+                inspectSource = new MqttInspectSource(mqtt, (input, image) ->
+                        queue.inspectWaiting(input, image).entry().json(), maxImageBytes, daemon::sourceStateChanged).start();
                 Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().inspectSource(inspectSource);
             }
         }
         HotFolder hot = null;
         if (config.hotFolder().dir().isPresent()) {
-            hot = new HotFolder(config.hotFolder().dir().get(), (file, bytes) ->
-                    queue.inspect(file.toString(), bytes, null).entry().verdict(),
-                    config.hotFolder().pollMillis(), config.hotFolder().settleMillis()).start();
+            KensaConfig.HotFolderConfig hc = config.hotFolder();
+            hot = new HotFolder(hc.dir().get(), (input, bytes) -> queue.inspectWaiting(input, bytes).entry().verdict(),
+                    new HotFolder.Settings(hc.pollMillis(), hc.settleMillis(), maxImageBytes,
+                            HotFolder.Settings.partIdPattern(hc.partIdPattern())), daemon::sourceStateChanged).start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().hotFolder(hot);
         }
         Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown
@@ -86,16 +91,18 @@ public class ServeCommand implements Callable<Integer> {
     }
 
     /** The retained MQTT status message (DESIGN §6). */
-    static Map<String, Object> status(KensaConfig config, ModelService models, long started) {
+    static Map<String, Object> status(KensaConfig config, ModelService models, dev.kensa.daemon.DaemonState daemon,
+                                      long started) {
         dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a != null && a.selfTest().passed() ? "online" : "degraded");
+        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("backend", a != null ? a.backend() : null);
         s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
+        s.put("sources", daemon.sources());
         return s;
     }
 }

@@ -4,7 +4,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Inspections since start, by verdict, for the status API and page. */
+/**
+ * Inspections since the daemon started, by verdict, for the status API and page, which say since when
+ * ({@link #since()}). They are not rebuilt from the journal: its history is bounded by retention, so a rebuilt count
+ * would start at a moment nobody chose; the results list (GET /api/v1/results) serves that history instead.
+ */
 @ApplicationScoped
 public class Counters {
     private final AtomicLong ok = new AtomicLong();
@@ -29,6 +33,11 @@ public class Counters {
 
     public long error() {
         return error.get();
+    }
+
+    /** When counting began: the start of this daemon process. */
+    public java.time.Instant since() {
+        return java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
     }
 
     public long uptimeSeconds() {

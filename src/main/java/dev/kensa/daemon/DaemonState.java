@@ -52,6 +52,44 @@ public class DaemonState {
         this.broker = b;
     }
 
+    /**
+     * The image sources' workers, for {@code /api/v1/status} and the MQTT status: {@code hotFolder} and
+     * {@code mqttInspect} (when configured), each {@code {state: running|down|stopped, words, restarts,
+     * lastFailure, lastFailureAt}}.
+     */
+    public java.util.Map<String, Object> sources() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        HotFolder h = hotFolder;
+        if (h != null) {
+            java.util.Map<String, Object> s = h.status().toMap();
+            s.put("processed", h.processed());
+            m.put("hotFolder", s);
+        }
+        MqttInspectSource in = inspectSource;
+        if (in != null) {
+            java.util.Map<String, Object> s = in.status().toMap();
+            s.put("subscribed", in.isSubscribed());
+            s.put("handled", in.handled());
+            m.put("mqttInspect", s);
+        }
+        return m;
+    }
+
+    /** False while a configured source's worker is down (waiting to be restarted). */
+    public boolean sourcesUp() {
+        HotFolder h = hotFolder;
+        MqttInspectSource in = inspectSource;
+        return (h == null || h.status().up()) && (in == null || in.status().up());
+    }
+
+    /** A source went down or came back: the retained MQTT status says so at once. */
+    public void sourceStateChanged() {
+        ResultPublisher p = publisher;
+        if (p != null) {
+            p.refreshStatus();
+        }
+    }
+
     void onStop(@Observes @Priority(1000) ShutdownEvent e) {
         try {
             if (hotFolder != null) {

@@ -17,8 +17,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Every image source (HTTP, hot folder, MQTT) submits here. A bounded queue gives back-pressure: when it is full a
- * submit fails at once ({@link QueueFullException}, HTTP 503) instead of piling up memory. One worker takes what
+ * Every image source (HTTP, hot folder, MQTT) submits here. Two bounds give back-pressure: the number of images
+ * waiting ({@code kensa.queue-capacity}) and the image memory held ({@link DecodeBudget},
+ * {@code kensa.image.decode-budget-bytes}). HTTP fails at once when either is spent ({@link BusyException}, 503
+ * with Retry-After); the hot folder and MQTT wait, since their senders keep the image meanwhile. One worker takes what
  * is waiting, up to {@code kensa.batch-size} images, and runs them as one backbone batch, so concurrent requests
  * share the batch the backend is fastest at; each result is journalled before its caller is answered.
  */
@@ -30,13 +32,20 @@ public class InspectionQueue {
     public record Recorded(Inspection inspection, JournalEntry entry) {
     }
 
-    public static final class QueueFullException extends KensaException {
+    /** Too busy to take an image now: answer 503 with Retry-After. */
+    public static class BusyException extends KensaException {
+        public BusyException(String message) {
+            super(message);
+        }
+    }
+
+    public static final class QueueFullException extends BusyException {
         public QueueFullException(int capacity) {
             super("inspection queue full (" + capacity + " waiting): try again shortly");
         }
     }
 
-    private record Job(ImageInput input, byte[] bytes, CompletableFuture<Recorded> done) {
+    private record Job(ImageInput input, byte[] bytes, DecodeBudget.Lease lease, CompletableFuture<Recorded> done) {
     }
 
     @Inject
@@ -47,10 +56,20 @@ public class InspectionQueue {
     KensaConfig config;
 
     private BlockingQueue<Job> queue;
+    private DecodeBudget budget;
     private Thread worker;
     private volatile boolean running = true;
 
+    /** The image memory bound shared by every source; HTTP takes a lease before it reads a body. */
+    public synchronized DecodeBudget budget() {
+        if (budget == null) {
+            budget = new DecodeBudget(config.image().decodeBudgetBytes());
+        }
+        return budget;
+    }
+
     private synchronized void ensureStarted() {
+        budget();
         if (queue == null) {
             queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
             worker = new Thread(this::work, "kensa-inspect");
@@ -59,20 +78,60 @@ public class InspectionQueue {
         }
     }
 
-    /** Queues an image; the future completes once the result is journalled. */
-    public CompletableFuture<Recorded> submit(String source, byte[] bytes, String requestId) {
+    /**
+     * Queues an image without waiting (HTTP); the future completes once the result is journalled.
+     *
+     * @param bytes the image, or null for a {@linkplain ImageInput#refused refused} input
+     * @param lease what the caller already holds of the budget for this image (the body it read), or null; grown to
+     *              the image's whole cost here and released when the result is journalled or the image refused
+     * @throws BusyException when the queue is full or the budget spent (the lease is released)
+     */
+    public CompletableFuture<Recorded> submit(ImageInput input, byte[] bytes, DecodeBudget.Lease lease) {
         ensureStarted();
-        Job job = new Job(ImageInput.of(source, bytes, requestId), bytes, new CompletableFuture<>());
+        long cost = bytes == null ? 0 : DecodeBudget.cost(bytes);
+        DecodeBudget.Lease held = lease != null ? lease : budget.tryAcquire(cost);
+        if (held == null || !held.tryGrowTo(cost)) {
+            if (held != null) {
+                held.close();
+            }
+            throw new BusyException("image memory in use is at kensa.image.decode-budget-bytes (" + budget.capacity()
+                    + " bytes): try again shortly");
+        }
+        Job job = new Job(input, bytes, held, new CompletableFuture<>());
         if (!queue.offer(job)) {
+            held.close();
             throw new QueueFullException(config.queueCapacity());
         }
+        job.done().whenComplete((r, e) -> held.close());
         return job.done();
     }
 
-    /** Queues and waits: for sources that answer synchronously. */
-    public Recorded inspect(String source, byte[] bytes, String requestId) throws Exception {
+    /**
+     * Queues an image and waits for its result, waiting first for budget and queue room (hot folder, MQTT: their
+     * senders hold the image meanwhile).
+     */
+    public Recorded inspectWaiting(ImageInput input, byte[] bytes) throws Exception {
+        ensureStarted();
+        DecodeBudget.Lease lease = budget.acquire(bytes == null ? 0 : DecodeBudget.cost(bytes));
+        Job job = new Job(input, bytes, lease, new CompletableFuture<>());
         try {
-            return submit(source, bytes, requestId).get();
+            queue.put(job);
+        } catch (InterruptedException e) {
+            lease.close();
+            throw e;
+        }
+        job.done().whenComplete((r, e) -> lease.close());
+        return await(job.done());
+    }
+
+    /** Queues without waiting and waits for the result (HTTP). */
+    public Recorded inspect(ImageInput input, byte[] bytes, DecodeBudget.Lease lease) throws Exception {
+        return await(submit(input, bytes, lease));
+    }
+
+    private static Recorded await(CompletableFuture<Recorded> done) throws Exception {
+        try {
+            return done.get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof Exception x ? x : e;
         }
@@ -101,21 +160,34 @@ public class InspectionQueue {
                     model.inspector().inspect(inputs, in -> {
                         Job j = jobs.get(in.index());
                         try {
-                            j.done().complete(new Recorded(in, results.record(in, model.inspector(), j.bytes())));
+                            Inspection named = withPartId(in, j.input().partId());
+                            j.done().complete(new Recorded(named, results.record(named, model.inspector(), j.bytes())));
                         } catch (RuntimeException e) {
                             j.done().completeExceptionally(e);
                         }
                     });
+                    jobs.stream().filter(j -> !j.done().isDone()).forEach(j -> j.done().completeExceptionally(
+                            new IllegalStateException("the inspector gave no result for " + j.input().source())));
                 } finally {
                     model.release();
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an Error too (OutOfMemoryError): this one thread serves every source, so it must not end
                 LOG.errorf(e, "inspection batch failed");
                 jobs.forEach(j -> j.done().completeExceptionally(e));
             }
         }
+    }
+
+    /** The part id the source gave, into the result (the inspector knows only the image). */
+    private static Inspection withPartId(Inspection in, String partId) {
+        if (partId == null || in.result() == null) {
+            return in;
+        }
+        return new Inspection(in.index(), in.result().withPartId(partId), in.map(), in.thumbnail(),
+                in.originalWidth(), in.originalHeight());
     }
 
     @PreDestroy

@@ -18,6 +18,8 @@ import java.nio.file.Path;
  */
 @ApplicationScoped
 public class ModelService {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ModelService.class);
+
     /** Test hook: pause a swap at this step so a crash test can SIGKILL the process there. */
     public static final String PAUSE_PROPERTY = "debug.kensa.swap-pause-at";
 
@@ -28,6 +30,13 @@ public class ModelService {
     io.micrometer.core.instrument.MeterRegistry meters;
 
     private volatile ModelManager manager;
+
+    /** Fired when {@link #start} has a model active, so checks that apply to one backend only (the GPU's) can join. */
+    public record Started(ModelManager.Loaded model) {
+    }
+
+    @Inject
+    jakarta.enterprise.event.Event<Started> started;
 
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
     public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
@@ -46,7 +55,32 @@ public class ModelService {
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.refusals", mm, ModelManager::refusals)
                     .description("model swaps, rollbacks and threshold changes refused").register(meters);
         }
-        return manager.start(configured, explicit);
+        ModelManager.Loaded loaded = manager.start(configured, explicit);
+        if (loaded == null) {
+            LOG.warnf("not ready: %s", notReady());
+        }
+        started.fire(new Started(loaded));
+        return loaded;
+    }
+
+    /**
+     * Why the box is not ready for lack of a model, and how to install one, in words (readiness, status, log); null
+     * while a model is active.
+     */
+    public String notReady() {
+        ModelManager m = manager;
+        if (m == null) {
+            return "starting: the model store is not open yet";
+        }
+        String why = m.unavailable();
+        if (why == null) {
+            return m.active() == null ? "no model loaded" : null;
+        }
+        String how = config.api().tokenFile().isPresent()
+                ? "upload a bundle zip with PUT /api/v1/model and the API token"
+                : "set kensa.api.token-file and upload a bundle zip with PUT /api/v1/model (without a token that "
+                + "endpoint answers 403)";
+        return why + ". To install a model: " + how + ", or set kensa.model.dir and restart (README: Deploy to a box)";
     }
 
     /** Null until {@code kensa serve} has started it. */

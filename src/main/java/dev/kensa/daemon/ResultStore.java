@@ -14,14 +14,12 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
 
 /**
  * Every result goes into the crash-safe journal (with its heatmap) before anyone is told about it; the MQTT
- * publisher sends from the journal. NG results are also archived with their images for review, and the latest
- * results of every verdict are kept in memory for the live feed.
+ * publisher sends from the journal. NG results are also archived with their images for review, and the heatmaps of
+ * the latest results of every verdict are kept in memory for the live feed (the list itself is read from the journal).
  */
 @ApplicationScoped
 public class ResultStore {
@@ -53,7 +51,8 @@ public class ResultStore {
 
     public synchronized ResultJournal journal() {
         if (journal == null) {
-            journal = ResultJournal.open(config.journal().dir());
+            journal = ResultJournal.open(config.journal().dir(), ResultJournal.DEFAULT_SEGMENT_BYTES,
+                    config.journal().retainBytes());
         }
         return journal;
     }
@@ -117,20 +116,6 @@ public class ResultStore {
             }
         }
         return null;
-    }
-
-    /** Newest first. */
-    public List<Recent> recent(int limit) {
-        synchronized (recent) {
-            List<Recent> out = new ArrayList<>(Math.min(limit, recent.size()));
-            for (Recent r : recent) {
-                if (out.size() >= limit) {
-                    break;
-                }
-                out.add(r);
-            }
-            return out;
-        }
     }
 
     /** After {@link DaemonState} stopped the sources and the publisher (priority 1000). */

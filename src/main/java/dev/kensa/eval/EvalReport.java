@@ -3,6 +3,7 @@ package dev.kensa.eval;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +18,8 @@ import java.util.Map;
  * @param errorImages      each of them with its reason
  * @param method           the detection method the bundle was fitted with
  * @param model            the fitted model in one line
+ * @param operatingPoints  TPR and FPR at the shipped threshold and at the test set's own FPR 0 / 1 / 5 % thresholds
+ * @param fpr0NgList       the defects caught at the fpr0 threshold, highest score first
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"imageAuroc", "pixelAuroc", "aupro", "f1Max", "fitSeconds", "images", "timingsMs"})
@@ -24,5 +27,18 @@ public record EvalReport(double imageAuroc, Double pixelAuroc, Double aupro, dou
                          int images, Map<String, Double> timingsMs, String dataset, int trainImages,
                          double calibrationSeconds, double threshold, String thresholdSource, double thresholdFpr,
                          double thresholdTpr, int errors, java.util.List<String> errorImages, String backend,
-                         String pixelMetricsNote, String method, String model) {
+                         String pixelMetricsNote, String method, String model, List<OperatingPoint> operatingPoints,
+                         List<ScoredImage> fpr0NgList) {
+
+    /**
+     * The test set's TPR and FPR at one threshold: "shipped" (the bundle's), "fpr0" (the lowest threshold that
+     * rejects no test good: the largest good score), "fpr1" and "fpr5" (the lowest with at most 1 % / 5 % of the test
+     * goods rejected).
+     */
+    public record OperatingPoint(String name, double threshold, double tpr, double fpr) {
+    }
+
+    /** A test image and its score (the NG list an engineer reviews). */
+    public record ScoredImage(String image, double score) {
+    }
 }

@@ -175,7 +175,8 @@ public final class Evaluator {
                 dataset.toString(), trainImages, round(calibrationSeconds), threshold, thresholdSource,
                 dev.kensa.fit.ThresholdCalibration.rateAbove(goodScores, threshold),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors.size(), List.copyOf(errors), backend,
-                pixelNote, bundle.method(), bundle.model().describe());
+                pixelNote, bundle.method(), bundle.model().describe(), operatingPoints(threshold, goodScores, defectScores),
+                fpr0NgList(images, scores, anomalous, failed, goodScores));
         // the report shows the scored images only; the unreadable ones are listed by name in the report's errors
         List<Path> scoredImages = new ArrayList<>();
         List<byte[]> scoredHeatmaps = new ArrayList<>();
@@ -215,6 +216,37 @@ public final class Evaluator {
             }
             return out;
         }
+    }
+
+    /** TPR and FPR of the test scores at the shipped threshold and at the thresholds of FPR 0, 1 and 5 %. */
+    static List<EvalReport.OperatingPoint> operatingPoints(double shipped, double[] good, double[] defects) {
+        List<EvalReport.OperatingPoint> out = new ArrayList<>();
+        out.add(point("shipped", shipped, good, defects));
+        if (good.length > 0) {
+            out.add(point("fpr0", dev.kensa.fit.ThresholdCalibration.threshold(good, 0, 0), good, defects));
+            out.add(point("fpr1", dev.kensa.fit.ThresholdCalibration.threshold(good, 0.01, 0), good, defects));
+            out.add(point("fpr5", dev.kensa.fit.ThresholdCalibration.threshold(good, 0.05, 0), good, defects));
+        }
+        return out;
+    }
+
+    private static EvalReport.OperatingPoint point(String name, double t, double[] good, double[] defects) {
+        return new EvalReport.OperatingPoint(name, t, dev.kensa.fit.ThresholdCalibration.rateAbove(defects, t),
+                dev.kensa.fit.ThresholdCalibration.rateAbove(good, t));
+    }
+
+    /** The defects above the largest good score, highest first: what is NG at FPR 0 %. */
+    private static List<EvalReport.ScoredImage> fpr0NgList(List<Path> images, double[] scores, boolean[] anomalous,
+                                                          boolean[] failed, double[] good) {
+        double t = good.length == 0 ? Double.NEGATIVE_INFINITY : Arrays.stream(good).max().getAsDouble();
+        List<EvalReport.ScoredImage> out = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (!failed[i] && anomalous[i] && scores[i] > t) {
+                out.add(new EvalReport.ScoredImage(images.get(i).toString(), scores[i]));
+            }
+        }
+        out.sort(java.util.Comparator.comparingDouble(EvalReport.ScoredImage::score).reversed());
+        return out;
     }
 
     /** The values of the images that were scored. */

@@ -71,20 +71,31 @@ public final class Backends {
         };
     }
 
-    /** Decides for this box (probing the GPU once per process); logs an auto fallback once. */
+    /**
+     * Decides for this box (probing the GPU once per process); logs an auto fallback once, in words ("no GPU (CPU
+     * backend)" on a box without one, which is normal, not a fault), and the loader's reason at debug level.
+     */
     public static Decision choose(Mode mode) {
-        Decision d = decide(mode, mode == Mode.CPU ? GpuStatus.unavailable("not probed") : GpuProbe.status());
+        GpuStatus gpu = mode == Mode.CPU ? GpuStatus.unavailable("not probed") : GpuProbe.status();
+        Decision d = decide(mode, gpu);
         if (mode == Mode.AUTO && !d.gpu()) {
-            fallback(d.reason());
+            fallback(gpu.words() + " (CPU backend)", d.reason());
         }
         return d;
     }
 
-    /** One log line per distinct reason: the CPU backend is in use and why. */
+    /** One log line per distinct reason: the CPU backend is in use and why (e.g. a GPU model that failed to load). */
     public static void fallback(String reason) {
-        if (LOGGED.add(reason)) {
+        fallback("backend: CPU (ONNX Runtime + Java scorer); " + reason, null);
+    }
+
+    private static void fallback(String line, String detail) {
+        if (LOGGED.add(line)) {
             FALLBACK_LINES.incrementAndGet();
-            LOG.infof("backend: CPU (ONNX Runtime + Java scorer); %s", reason);
+            LOG.info(line);
+            if (detail != null) {
+                LOG.debugf("GPU backend not used: %s", detail);
+            }
         }
     }
 

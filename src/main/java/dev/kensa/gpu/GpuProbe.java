@@ -48,10 +48,23 @@ public final class GpuProbe {
     /** Set when the probe has run (a CPU-only configuration never runs it). */
     private static volatile GpuStatus probed;
 
-    /** One line for status messages: the GPU and its memory, why there is none, or that nothing asked. */
+    /**
+     * One line in words for status messages (HTTP and MQTT): the GPU and its memory; on a box without one
+     * "no GPU (CPU backend)" (or what is missing, in words); "not used (kensa.backend=cpu)" when nothing asked.
+     * The loader's technical reason is {@link #detail()}.
+     */
     public static String summary() {
         GpuStatus s = probed;
-        return s == null ? "not probed (kensa.backend=cpu)" : s.describe();
+        if (s == null) {
+            return "not used (kensa.backend=cpu)";
+        }
+        return s.available() ? s.describe() : s.words() + " (CPU backend)";
+    }
+
+    /** The probe's technical reason when there is no usable GPU (the loader's message), else null. */
+    public static String detail() {
+        GpuStatus s = probed;
+        return s == null || s.available() ? null : s.reason();
     }
 
     private static GpuStatus probeSafely() {
@@ -61,7 +74,7 @@ public final class GpuProbe {
         } catch (Throwable t) { // LinkageError above all: no libcuda, no JNI bindings, no TensorRT
             s = GpuStatus.unavailable(withHint(reasonOf(t)));
         }
-        LOG.debugf("GPU probe: %s", s.describe());
+        LOG.debugf("GPU probe: %s", s.available() ? s.describe() : s.reason());
         probed = s;
         return s;
     }
@@ -155,6 +168,37 @@ public final class GpuProbe {
             return reason;
         }
         return reason + " (" + hint + ")";
+    }
+
+    /**
+     * What the probe's {@code reason} means, in the words of a person at the line: "no GPU" for a box without an
+     * NVIDIA driver or GPU (the normal case on a CPU box, not a fault), else what is missing.
+     */
+    static String inWords(String reason) {
+        if (reason == null) {
+            return "no GPU";
+        }
+        if (reason.contains("libcuda.so") || reason.startsWith("no CUDA GPU found")) {
+            return "no GPU";
+        }
+        if (reason.startsWith("CUDA driver did not initialise")) {
+            return "GPU driver did not initialise";
+        }
+        if (reason.contains("libcudart.so") || reason.contains("libnvrtc.so")) {
+            return "GPU unused: the CUDA 13 runtime is not installed";
+        }
+        if (reason.contains("libnvinfer") || reason.contains("libnvonnxparser")) {
+            return "GPU unused: TensorRT 10 is not installed";
+        }
+        if (reason.contains("no jni")) {
+            return "GPU unused: this build has no GPU bindings for " + System.getProperty("os.arch");
+        }
+        if (reason.contains("has compute capability")) {
+            return "GPU unused: " + reason; // already in words: "<name> has compute capability 6.1, TensorRT needs 7.5 ..."
+        }
+        int colon = reason.indexOf(": ");
+        return "GPU unused: " + (reason.startsWith("TensorRT libraries do not load on") && colon > 0
+                ? reason.substring(0, colon) : "the GPU libraries do not load");
     }
 
     /** The innermost message that names something (a library, a symbol), in one line. */

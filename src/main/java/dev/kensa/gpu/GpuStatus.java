@@ -19,10 +19,16 @@ public record GpuStatus(boolean available, String reason, String name, int compu
         return "sm_" + computeCapability;
     }
 
-    /** For logs and status: "NVIDIA RTX A2000 (sm_86, 6.0 GiB)" or "unavailable: reason". */
+    /** Why there is no usable GPU, in words ("no GPU", "GPU unused: TensorRT 10 is not installed"); the technical
+     * reason stays in {@link #reason()}. For an available GPU, {@link #describe()}. */
+    public String words() {
+        return available ? describe() : GpuProbe.inWords(reason);
+    }
+
+    /** For logs, bench and status: "NVIDIA RTX A2000 (sm_86, 6.0 GiB)" or "unavailable: no GPU" (in words). */
     public String describe() {
         if (!available) {
-            return "unavailable: " + reason;
+            return "unavailable: " + words();
         }
         return String.format(java.util.Locale.ROOT, "%s (%s, %.1f GiB)", name, smName(),
                 totalMemoryBytes / (1024.0 * 1024 * 1024));

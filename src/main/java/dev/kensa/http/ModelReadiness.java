@@ -18,7 +18,8 @@ public class ModelReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         dev.kensa.model.ModelManager.Loaded a = models.active();
         if (a == null) {
-            return HealthCheckResponse.named("model").down().withData("reason", "no model loaded").build();
+            String why = models.notReady();
+            return HealthCheckResponse.named("model").down().withData("reason", why != null ? why : "no model loaded").build();
         }
         return HealthCheckResponse.named("model").status(a.selfTest().passed())
                 .withData("id", a.bundle().id())

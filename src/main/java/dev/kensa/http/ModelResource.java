@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -134,12 +133,18 @@ public class ModelResource {
 
     @GET
     @Path("/audit")
-    public Response audit(@QueryParam("limit") @DefaultValue("100") int limit) {
+    public Response audit(@QueryParam("limit") String limit) {
+        int n;
+        try {
+            n = QueryParams.integer("limit", limit, 100, 1, 10_000);
+        } catch (QueryParams.Bad e) {
+            return e.response();
+        }
         ModelManager m = models.manager();
         if (m == null) {
             return error(503, "the model lifecycle is not started");
         }
-        return Response.ok(m.store().auditTail(Math.max(1, Math.min(limit, 10_000)))).build();
+        return Response.ok(m.store().auditTail(n)).build();
     }
 
     private String who(String user) {

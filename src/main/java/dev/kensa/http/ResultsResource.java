@@ -1,11 +1,11 @@
 package dev.kensa.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.daemon.ResultStore;
+import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.NgArchive;
-import dev.kensa.verdict.InspectionResult;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,12 +25,16 @@ import java.util.Locale;
 
 /**
  * The results an engineer asks for (DESIGN §7): {@code GET /api/v1/results?verdict=NG&since=&limit=} as JSON or,
- * with {@code Accept: text/csv}, as CSV; {@code GET /api/v1/results/{id}/heatmap.jpg}. NG results come from the
- * on-disk NG archive (they survive restarts); other verdicts from the recent results in memory.
+ * with {@code Accept: text/csv}, as CSV; {@code GET /api/v1/results/{id}/heatmap.jpg}. The list comes from the
+ * results journal, newest first, exactly as each result was journalled and published, so a restart or a power cut
+ * hides nothing the journal still holds ({@code kensa.journal.retain-bytes}); NG results older than the journal come
+ * from the NG archive, which keeps them longer.
  */
 @Path("/api/v1/results")
 public class ResultsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The journal is in time order up to batch interleaving; a walk for {@code since} stops this far before it. */
+    private static final Duration SINCE_SLACK = Duration.ofMinutes(1);
 
     @Inject
     ResultStore store;
@@ -38,22 +43,24 @@ public class ResultsResource {
     @GET
     @Produces({"application/json", "text/csv"})
     public Response list(@QueryParam("verdict") String verdict, @QueryParam("since") String since,
-                         @QueryParam("limit") @DefaultValue("100") int limit, @HeaderParam("Accept") String accept) {
+                         @QueryParam("limit") String limit, @HeaderParam("Accept") String accept) {
         boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
-        Query q = Query.of(verdict, since, limit);
-        if (q.error != null) {
-            return csv ? Response.status(400).entity(q.error + "\n").type("text/plain").build()
-                    : Response.status(400).entity(java.util.Map.of("error", q.error)).type("application/json").build();
+        Query q;
+        try {
+            q = Query.of(verdict, since, limit);
+        } catch (QueryParams.Bad e) {
+            return csv ? Response.status(400).entity(e.getMessage() + "\n").type("text/plain").build() : e.response();
         }
         if (!csv) {
             return Response.ok(find(q)).type("application/json").build();
         }
-        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,thresholdSource,modelId,modelSha256,regions,error\n");
-        for (InspectionResult r : find(q)) {
-            sb.append(String.join(",", csv(r.id()), csv(r.ts()), csv(r.source()), r.verdict().name(),
-                    num(r.score()), num(r.normalizedScore()), num(r.threshold()), csv(r.thresholdSource()),
-                    csv(r.model() == null ? null : r.model().id()), csv(r.model() == null ? null : r.model().sha256()),
-                    String.valueOf(r.regions() == null ? 0 : r.regions().size()), csv(r.error()))).append('\n');
+        StringBuilder sb = new StringBuilder("id,ts,source,verdict,score,normalizedScore,threshold,thresholdSource,modelId,modelSha256,regions,error,partId\n");
+        for (JsonNode r : find(q)) {
+            sb.append(String.join(",", csv(text(r, "id")), csv(text(r, "ts")), csv(text(r, "source")), csv(text(r, "verdict")),
+                    num(r.get("score")), num(r.get("normalizedScore")), num(r.get("threshold")), csv(text(r, "thresholdSource")),
+                    csv(text(r.path("model"), "id")), csv(text(r.path("model"), "sha256")),
+                    String.valueOf(r.path("regions").size()), csv(text(r, "error")),
+                    csv(text(r, "partId")))).append('\n'); // partId last: columns added later keep the earlier ones in place
         }
         return Response.ok(sb.toString()).type("text/csv")
                 .header("Content-Disposition", "inline; filename=\"kensa-results.csv\"").build();
@@ -71,59 +78,94 @@ public class ResultsResource {
         if (it != null && Files.exists(it.heatmap())) {
             return Response.ok(Files.readAllBytes(it.heatmap())).build();
         }
+        JournalEntry e = store.journal().findById(id); // an older result, e.g. from before a restart
+        if (e != null && e.heatmap().length > 0) {
+            return Response.ok(e.heatmap()).build();
+        }
         return Response.status(404).type("text/plain").entity("no heatmap for result " + id + "\n").build();
     }
 
-    private List<InspectionResult> find(Query q) {
-        List<InspectionResult> out = new ArrayList<>();
-        if ("NG".equals(q.verdict)) {
+    /** Newest first: the journal, then (for NG) the archive's parts older than the journal's oldest entry. */
+    private List<JsonNode> find(Query q) {
+        List<JsonNode> out = new ArrayList<>();
+        Instant stopBefore = q.since == null ? null : q.since.minus(SINCE_SLACK);
+        store.journal().newestFirst(v -> q.verdict == null || q.verdict.equals(v), e -> {
+            JsonNode r = parse(e.json());
+            if (r == null) {
+                return true;
+            }
+            Instant ts = ts(r);
+            if (q.since != null && (ts == null || ts.isBefore(q.since))) {
+                return ts == null || !ts.isBefore(stopBefore);
+            }
+            out.add(r);
+            return out.size() < q.limit;
+        });
+        if ("NG".equals(q.verdict) && out.size() < q.limit) {
+            long oldestJournalled = store.journal().firstSeq();
             for (NgArchive.Item it : store.archive().newest(Integer.MAX_VALUE)) {
                 if (out.size() >= q.limit) {
                     break;
                 }
-                try {
-                    InspectionResult r = JSON.readValue(it.json().toFile(), InspectionResult.class);
-                    if (q.since == null || !Instant.parse(r.ts()).isBefore(q.since)) {
-                        out.add(r);
-                    }
-                } catch (IOException deletedMeanwhile) {
-                    // retention removed it between listing and reading
+                if (it.seq() >= oldestJournalled) {
+                    continue; // listed from the journal above
                 }
-            }
-            return out;
-        }
-        for (ResultStore.Recent r : store.recent(Integer.MAX_VALUE)) {
-            if (out.size() >= q.limit) {
-                break;
-            }
-            InspectionResult res = r.result();
-            if ((q.verdict == null || res.verdict().name().equals(q.verdict))
-                    && (q.since == null || !Instant.parse(res.ts()).isBefore(q.since))) {
-                out.add(res);
+                JsonNode r;
+                try {
+                    r = parse(Files.readAllBytes(it.json()));
+                } catch (IOException deletedMeanwhile) {
+                    continue; // retention removed it between listing and reading
+                }
+                Instant ts = r == null ? null : ts(r);
+                if (ts != null && (q.since == null || !ts.isBefore(q.since))) {
+                    out.add(r);
+                } else if (ts != null && ts.isBefore(stopBefore)) {
+                    break;
+                }
             }
         }
         return out;
     }
 
-    private record Query(String verdict, Instant since, int limit, String error) {
-        static Query of(String verdict, String since, int limit) {
-            String v = verdict == null || verdict.isBlank() ? null : verdict.toUpperCase(Locale.ROOT);
+    private static JsonNode parse(byte[] json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            return null; // not a result we can list; the journal keeps it for the publisher all the same
+        }
+    }
+
+    private static Instant ts(JsonNode r) {
+        try {
+            return Instant.parse(r.path("ts").asText());
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private record Query(String verdict, Instant since, int limit) {
+        static Query of(String verdict, String since, String limit) {
+            String v = verdict == null || verdict.isBlank() ? null : verdict.strip().toUpperCase(Locale.ROOT);
             if (v != null && !List.of("OK", "NG", "ERROR").contains(v)) {
-                return new Query(null, null, 0, "verdict must be OK, NG or ERROR");
+                throw new QueryParams.Bad("verdict", "verdict must be OK, NG or ERROR, not '" + QueryParams.shorten(verdict) + "'");
             }
-            if (limit < 1 || limit > 10_000) {
-                return new Query(null, null, 0, "limit must be 1..10000");
-            }
+            int n = QueryParams.integer("limit", limit, 100, 1, 10_000);
             Instant s = null;
             if (since != null && !since.isBlank()) {
                 try {
-                    s = Instant.parse(since);
+                    s = Instant.parse(since.strip());
                 } catch (DateTimeParseException e) {
-                    return new Query(null, null, 0, "since must be an ISO-8601 instant, e.g. 2026-11-23T08:00:00Z");
+                    throw new QueryParams.Bad("since", "since must be an ISO-8601 instant, e.g. 2026-11-23T08:00:00Z, not '"
+                            + QueryParams.shorten(since) + "'");
                 }
             }
-            return new Query(v, s, limit, null);
+            return new Query(v, s, n);
         }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static String csv(String s) {
@@ -136,7 +178,7 @@ public class ResultsResource {
         return s;
     }
 
-    private static String num(Double d) {
-        return d == null ? "" : String.format(Locale.ROOT, "%.6g", d);
+    private static String num(JsonNode d) {
+        return d == null || !d.isNumber() ? "" : String.format(Locale.ROOT, "%.6g", d.asDouble());
     }
 }

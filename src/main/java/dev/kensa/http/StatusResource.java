@@ -37,13 +37,15 @@ public class StatusResource {
     public Map<String, Object> status() {
         dev.kensa.model.ModelManager.Loaded a = models.active();
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a == null ? "degraded" : a.selfTest().passed() ? "online" : "degraded");
+        // a dead source worker (waiting to be restarted) degrades the box like a failed self-test
+        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
         s.put("deviceId", config.deviceId());
         s.put("version", Version.VERSION);
         s.put("uptimeS", counters.uptimeSeconds());
         s.put("backend", a == null ? null : a.backend());
         s.put("route", a == null ? null : a.inspector().route());
         s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
+        s.put("gpuDetail", dev.kensa.gpu.GpuProbe.detail());
         if (a != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", a.bundle().id());
@@ -61,9 +63,15 @@ public class StatusResource {
             s.put("model", m);
         } else {
             s.put("model", null);
+            s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
         }
         s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
-        s.put("counters", Map.of("OK", counters.ok(), "NG", counters.ng(), "ERROR", counters.error()));
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("OK", counters.ok());
+        c.put("NG", counters.ng());
+        c.put("ERROR", counters.error());
+        c.put("since", counters.since().toString()); // counters start with the process; the journal has the history
+        s.put("counters", c);
         ResultJournal j = results.journal();
         s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));
         s.put("ngArchive", Map.of("count", results.archive().count(), "bytes", results.archive().bytes()));
@@ -80,6 +88,7 @@ public class StatusResource {
         var h = daemon.hotFolder();
         s.put("hotFolder", h == null ? null : Map.of("dir", config.hotFolder().dir().map(Object::toString).orElse(""),
                 "processed", h.processed()));
+        s.put("sources", daemon.sources()); // each source worker's state, in words
         return s;
     }
 }

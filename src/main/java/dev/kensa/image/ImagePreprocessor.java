@@ -21,8 +21,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * bilinear. The per-pixel normalisation and the HWC-to-CHW transpose are one pass in Java over the small crop.
  */
 public final class ImagePreprocessor {
-    /** Images larger than this (in pixels) are refused before decoding a bomb. */
-    public static final long MAX_PIXELS = 100_000_000L;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ImagePreprocessor.class);
 
     private final ImageGeometry geometry;
     private final float[] scale = new float[3];  // 1 / (255 * std), per backbone channel
@@ -78,25 +77,35 @@ public final class ImagePreprocessor {
     }
 
     /**
-     * Decodes to an 8-bit BGR Mat the caller owns and must close.
+     * Decodes to an 8-bit BGR Mat the caller owns and must close. The header is read first and the image refused
+     * before any decoding when it is over {@link ImageLimits}, not a format read here, or incomplete.
      *
      * @throws KensaException when the bytes are not a complete image OpenCV can decode, or it is too large
      */
     public Mat decode(byte[] encoded) {
-        ImageFormat.checkComplete(encoded);
+        ImageHeader header = ImageFormat.check(encoded);
         try (BytePointer data = new BytePointer(encoded);
              Mat raw = new Mat(1, encoded.length, CV_8U, data)) {
-            Mat image = imdecode(raw, IMREAD_COLOR);
+            Mat image;
+            try {
+                image = imdecode(raw, IMREAD_COLOR);
+            } catch (RuntimeException e) {
+                // OpenCV's message names its source files and build path: not for a result; the reason is the data
+                LOG.debugf("imdecode: %s", e.getMessage());
+                image = null;
+            }
             if (image == null || image.empty()) {
                 if (image != null) {
                     image.close();
                 }
-                throw new KensaException("cannot decode image (" + encoded.length + " bytes): not a supported image or corrupt data");
+                throw new KensaException("cannot decode " + header.format() + " image (" + encoded.length
+                        + " bytes): corrupt data");
             }
-            if ((long) image.cols() * image.rows() > MAX_PIXELS) {
+            // belt and braces: a decoder that disagrees with its header must not slip a bomb through
+            if ((long) image.cols() * image.rows() > ImageLimits.maxPixels()) {
                 int w = image.cols(), h = image.rows();
                 image.close();
-                throw new KensaException("image is " + w + "x" + h + ", over the limit of " + MAX_PIXELS + " pixels");
+                ImageLimits.check(new ImageHeader(header.format(), w, h));
             }
             return image;
         }

@@ -159,6 +159,7 @@ public final class ModelManager implements AutoCloseable {
     private volatile Consumer<Map<String, Object>> events;
     private volatile Loaded active;
     private volatile Map<String, Object> lastRefusal;
+    private volatile String unavailable;
     private volatile long swaps;
     private volatile long refusals;
 
@@ -214,14 +215,20 @@ public final class ModelManager implements AutoCloseable {
     /**
      * Brings the box up with a model: the store's active one (the choice survives restarts), else its previous one,
      * else {@code configured} (installed into the store). With {@code explicit}, {@code configured} (e.g.
-     * {@code serve --model}) is installed and made active even when the store has another.
+     * {@code serve --model}) is installed and made active even when the store has another; that one is kept as the
+     * previous model (rollback brings it back) and the replacement is logged as a warning and in the audit log.
+     * <p>
+     * When no model can be brought up (an empty store and nothing configured, or every candidate refused) the box
+     * still comes up, without a model: this returns null and {@link #unavailable()} says why in words, naming each
+     * refused bundle and its reason. Only an explicit model that fails is an error (thrown).
      */
     public Loaded start(Path configured, boolean explicit) {
         changes.lock();
         try {
             ModelStore.State s = store.state();
+            List<String> refused = new ArrayList<>();
             if (!explicit && s.active() != null) {
-                Loaded l = tryLoadStored(s.active(), "active");
+                Loaded l = tryLoadStored(s.active(), "active", refused);
                 if (l != null) {
                     activate(l, "load", null, null);
                     if (configured != null) {
@@ -232,25 +239,45 @@ public final class ModelManager implements AutoCloseable {
                     return l;
                 }
                 if (s.previous() != null) {
-                    l = tryLoadStored(s.previous(), "previous");
+                    l = tryLoadStored(s.previous(), "previous", refused);
                     if (l != null) {
                         store.commit(new ModelStore.State(s.previous(), null, s.overrides()));
-                        activate(l, "load", null, "the active bundle " + s.active() + " failed to load; its previous one is active");
+                        activate(l, "load", null, refused.get(0) + "; its previous model is active");
                         store.collectGarbage();
                         return l;
                     }
                 }
             }
             if (configured == null) {
-                throw new KensaException(s.active() == null ? "no model: set kensa.model.dir or pass --model"
-                        : "no stored model loads (see above) and no kensa.model.dir or --model is given");
+                return none(refused.isEmpty()
+                        ? "no model installed: the model store " + store.root().toAbsolutePath()
+                        + " is empty and kensa.model.dir is not set"
+                        : "no model loads: " + String.join("; ", refused) + ", and kensa.model.dir is not set");
             }
-            Loaded l = installFrom(configured);
+            Loaded l;
+            try {
+                l = installFrom(configured);
+            } catch (RuntimeException e) {
+                if (explicit) {
+                    throw e;
+                }
+                refused.add("kensa.model.dir " + configured + " was refused: " + e.getMessage());
+                return none("no model loads: " + String.join("; ", refused));
+            }
             ModelStore.State now = store.state();
-            String previous = now.active() != null && !now.active().equals(l.name) ? now.active() : now.previous();
+            String replaced = now.active() != null && !now.active().equals(l.name) ? now.active() : null;
+            String previous = replaced != null ? replaced : now.previous();
             store.commit(new ModelStore.State(l.name, previous, now.overrides()));
             applyOverride(l);
-            activate(l, "load", null, null);
+            String note = null;
+            if (explicit && replaced != null) {
+                // a restart with --model must not silently undo a hot swap: say so where people look
+                note = "serve --model " + configured + " replaced the model store's active model " + describeStored(replaced)
+                        + "; it is kept as the previous model (POST /api/v1/model/rollback brings it back)";
+                LOG.warnf("REPLACING THE ACTIVE MODEL: %s. To keep the store's active model, start kensa serve without --model.",
+                        note);
+            }
+            activate(l, "load", null, note);
             store.collectGarbage();
             return l;
         } finally {
@@ -258,14 +285,46 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    private Loaded tryLoadStored(String name, String role) {
+    /** Why no model is active (in words, naming refused bundles), or null while one is. */
+    public String unavailable() {
+        return unavailable;
+    }
+
+    private Loaded none(String reason) {
+        unavailable = reason;
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("ts", Instant.now().toString());
+        e.put("event", "no-model");
+        e.put("reason", reason);
+        try {
+            store.audit(e);
+        } catch (RuntimeException auditFailed) {
+            LOG.errorf("audit log: %s", auditFailed.getMessage());
+        }
+        emit(e);
+        return null;
+    }
+
+    private Loaded tryLoadStored(String name, String role, List<String> refused) {
         try {
             Loaded l = load(store.bundleDir(name), name);
             applyOverride(l);
             return l;
         } catch (RuntimeException e) {
-            LOG.errorf("the %s model %s in the store does not load: %s", role, name, e.getMessage());
+            String why = "the " + role + " model " + describeStored(name) + " was refused: " + e.getMessage();
+            LOG.errorf("%s", why);
+            refused.add(why);
             return null;
+        }
+    }
+
+    /** "bundle-id (store bundles/name)", or just the store path when its manifest cannot be read. */
+    private String describeStored(String name) {
+        Path dir = store.bundleDir(name);
+        try {
+            return BundleReader.readManifest(dir).id() + " (" + dir + ")";
+        } catch (RuntimeException e) {
+            return dir.toString();
         }
     }
 
@@ -468,6 +527,7 @@ public final class ModelManager implements AutoCloseable {
             previous = active;
             active = next;
         }
+        unavailable = null;
         if (previous != null) {
             previous.retire();
         }

@@ -3,6 +3,7 @@ package dev.kensa.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.KensaException;
+import dev.kensa.bundle.BundleSignature;
 import dev.kensa.util.FileTrees;
 
 import java.io.IOException;
@@ -160,13 +161,16 @@ public final class ModelStore {
     }
 
     /**
-     * Moves a verified bundle directory into {@code bundles/<name>} with one rename, syncing its files first; if the
-     * same bundle is installed already, keeps that one and deletes {@code verifiedDir}.
+     * Moves a verified bundle directory into {@code bundles/<name>} with one rename, syncing its files first. If the
+     * same bundle (same manifest sha256) is installed already, keeps that copy but takes the {@code manifest.sig} the
+     * new one arrives with: the signature is detached from the manifest, so a bundle signed after it was first
+     * installed would otherwise stay unsigned in the store and be refused by a box that later gets a public key.
      */
     public Path install(Path verifiedDir, String sha256) {
         Path target = bundles.resolve(nameOf(sha256));
         try {
             if (Files.isDirectory(target)) {
+                takeSignature(verifiedDir, target);
                 FileTrees.delete(verifiedDir);
                 return target;
             }
@@ -177,6 +181,23 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new KensaException("cannot install bundle into " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Replaces {@code target}'s signature with {@code from}'s (write, fsync, rename), when {@code from} has one. */
+    private static void takeSignature(Path from, Path target) throws IOException {
+        Path sig = from.resolve(BundleSignature.FILE);
+        if (!Files.isRegularFile(sig, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return; // arrived unsigned: a signature already stored still signs the same manifest
+        }
+        Path tmp = target.resolve(BundleSignature.FILE + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(Files.readAllBytes(sig)));
+            ch.force(true);
+        }
+        Files.move(tmp, target.resolve(BundleSignature.FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        syncDir(target);
     }
 
     /** Makes {@code next} the persisted state: the commit point of a swap, rollback or threshold change. */

@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** An image to inspect: a name for the result's {@code source} and a way to read its bytes. */
+/**
+ * An image to inspect: a name for the result's {@code source}, the part's identity when the source knows it, and a
+ * way to read its bytes.
+ */
 public interface ImageInput {
     String source();
 
@@ -16,8 +19,18 @@ public interface ImageInput {
         return null;
     }
 
+    /** The serial or part id the line gave with the image (result {@code partId}), or null. */
+    default String partId() {
+        return null;
+    }
+
     /** Bytes with a caller-chosen result id. */
     static ImageInput of(String source, byte[] bytes, String id) {
+        return of(source, bytes, id, null);
+    }
+
+    /** Bytes with a caller-chosen result id and the part's id. */
+    static ImageInput of(String source, byte[] bytes, String id, String partId) {
         return new ImageInput() {
             @Override
             public String source() {
@@ -32,6 +45,39 @@ public interface ImageInput {
             @Override
             public String requestedId() {
                 return id;
+            }
+
+            @Override
+            public String partId() {
+                return partId;
+            }
+        };
+    }
+
+    /**
+     * An input its source refused to read (over the byte limit, unreadable): inspecting it gives an ERROR result
+     * "cannot read SOURCE: REASON", journalled like any other, so the line sees it.
+     */
+    static ImageInput refused(String source, String id, String partId, String reason) {
+        return new ImageInput() {
+            @Override
+            public String source() {
+                return source;
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                throw new IOException(reason);
+            }
+
+            @Override
+            public String requestedId() {
+                return id;
+            }
+
+            @Override
+            public String partId() {
+                return partId;
             }
         };
     }

@@ -128,6 +128,11 @@ public final class ResultPublisher implements AutoCloseable {
         }
     }
 
+    /** Re-sends the retained status soon (from the publisher thread): something it reports has changed. */
+    public void refreshStatus() {
+        statusStale = true;
+    }
+
     private static final int MAX_PENDING_EVENTS = 100;
     private volatile boolean statusStale;
     private final java.util.concurrent.ConcurrentLinkedQueue<Map<String, Object>> pendingEvents =

@@ -1,9 +1,12 @@
 package dev.kensa.source;
 
+import dev.kensa.pipeline.ImageInput;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -11,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -22,15 +27,52 @@ import java.util.stream.Stream;
  * <p>Partial writes: hidden files and names ending {@code .part}, {@code .tmp}, {@code .filepart} or
  * {@code .crdownload} are never read, and a file is read only once its size and modification time have not
  * changed for {@code settleMillis}. Writers should write under a temporary name and rename.
+ *
+ * <p>A file over {@code maxBytes} is never read: it gets an ERROR result saying its size and goes to {@code error/}.
+ * The part id is taken from the file name ({@code partIdPattern}, first group). The scanning loop runs as a
+ * {@link SourceWorker}: if it dies (the folder is gone or unreadable, a file cannot be moved, an Error) it is
+ * restarted, and is reported down meanwhile.
  */
 public final class HotFolder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HotFolder.class);
     private static final List<String> PARTIAL = List.of(".part", ".tmp", ".filepart", ".crdownload");
 
-    /** Inspects one file's bytes and returns the verdict name: "OK", "NG" or "ERROR". */
+    /**
+     * Inspects one file and returns the verdict name: "OK", "NG" or "ERROR". {@code bytes} is null for an input
+     * refused unread ({@link ImageInput#refused}): its result is an ERROR saying why.
+     */
     @FunctionalInterface
     public interface Handler {
-        String inspect(Path file, byte[] bytes) throws Exception;
+        String inspect(ImageInput input, byte[] bytes) throws Exception;
+    }
+
+    /**
+     * @param maxBytes      largest file read ({@code kensa.api.max-image-bytes})
+     * @param partIdPattern first group = the part id, over the file name ({@code kensa.hot-folder.part-id-pattern})
+     */
+    public record Settings(long pollMillis, long settleMillis, long maxBytes, Pattern partIdPattern) {
+        public static final long DEFAULT_MAX_BYTES = 33_554_432L;
+        public static final String DEFAULT_PART_ID_PATTERN = "(.+?)(?:[.][^.]*)?";
+
+        public static Settings of(long pollMillis, long settleMillis) {
+            return new Settings(pollMillis, settleMillis, DEFAULT_MAX_BYTES, partIdPattern(DEFAULT_PART_ID_PATTERN));
+        }
+
+        /** @throws dev.kensa.KensaException when it is not a regular expression with a group */
+        public static Pattern partIdPattern(String regex) {
+            Pattern p;
+            try {
+                p = Pattern.compile(regex);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new dev.kensa.KensaException("kensa.hot-folder.part-id-pattern is not a regular expression: "
+                        + e.getDescription() + " near index " + e.getIndex() + " of " + regex);
+            }
+            if (p.matcher("").groupCount() < 1) {
+                throw new dev.kensa.KensaException("kensa.hot-folder.part-id-pattern needs a group for the part id, "
+                        + "e.g. cam1_([^_]+)_.*; got " + regex);
+            }
+            return p;
+        }
     }
 
     private record Seen(long size, long modified, long since) {
@@ -38,28 +80,30 @@ public final class HotFolder implements AutoCloseable {
 
     private final Path dir;
     private final Handler handler;
-    private final long pollMillis;
-    private final long settleMillis;
+    private final Settings settings;
     private final Map<Path, Seen> pending = new HashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final SourceWorker worker;
     private volatile long processed;
 
     public HotFolder(Path dir, Handler handler, long pollMillis, long settleMillis) throws IOException {
+        this(dir, handler, Settings.of(pollMillis, settleMillis), () -> {
+        });
+    }
+
+    /** @param onStateChange called when the scanning worker goes down or comes back (for the MQTT status) */
+    public HotFolder(Path dir, Handler handler, Settings settings, Runnable onStateChange) throws IOException {
         this.dir = dir;
         this.handler = handler;
-        this.pollMillis = pollMillis;
-        this.settleMillis = settleMillis;
+        this.settings = settings;
         for (String sub : List.of("done", "ng", "error")) {
-            Files.createDirectories(dir.resolve(sub));
+            Files.createDirectories(dir.resolve(sub)); // at start the folder is made if missing
         }
-        this.thread = new Thread(this::loop, "kensa-hot-folder");
-        this.thread.setDaemon(true);
+        this.worker = new SourceWorker("kensa-hot-folder", "hot folder " + dir, this::loop, onStateChange);
     }
 
     public HotFolder start() {
-        thread.start();
-        LOG.infof("hot folder %s: watching (poll %d ms, settle %d ms)", dir, pollMillis, settleMillis);
+        worker.start();
+        LOG.infof("hot folder %s: watching (poll %d ms, settle %d ms)", dir, settings.pollMillis(), settings.settleMillis());
         return this;
     }
 
@@ -67,16 +111,33 @@ public final class HotFolder implements AutoCloseable {
         return processed;
     }
 
-    private void loop() {
-        while (running) {
-            try {
-                pollOnce(System.currentTimeMillis());
-                Thread.sleep(pollMillis);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException | IOException e) {
-                LOG.warnf("hot folder %s: %s", dir, e.toString());
-            }
+    public SourceWorker.Status status() {
+        return worker.status();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * At a (re)start of the worker the folder must be there: one that vanished while served (an unplugged disk, a
+     * lost mount) is a failure to report, not a folder to recreate on the root file system.
+     */
+    private void prepare() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "the hot folder is not there (removed or not mounted)");
+        }
+        for (String sub : List.of("done", "ng", "error")) {
+            Files.createDirectories(dir.resolve(sub));
+        }
+    }
+
+    private void loop() throws Exception {
+        prepare();
+        while (true) {
+            // listing and moving failures end the worker: reported down and retried, never skipped in silence
+            pollOnce(System.currentTimeMillis());
+            Thread.sleep(settings.pollMillis());
         }
     }
 
@@ -88,7 +149,7 @@ public final class HotFolder implements AutoCloseable {
         }
         pending.keySet().retainAll(files);
         for (Path f : files) {
-            if (!running) {
+            if (Thread.currentThread().isInterrupted()) {
                 return;
             }
             BasicFileAttributes a;
@@ -103,22 +164,66 @@ public final class HotFolder implements AutoCloseable {
                 pending.put(f, new Seen(a.size(), modified, now));
                 continue;
             }
-            if (now - s.since() < settleMillis) {
+            if (now - s.since() < settings.settleMillis()) {
                 continue;
             }
             pending.remove(f);
-            process(f);
+            process(f, a.size());
         }
     }
 
-    private void process(Path f) throws IOException {
+    private void process(Path f, long size) throws IOException {
+        String partId;
+        try {
+            partId = partId(f.getFileName().toString());
+        } catch (IllegalArgumentException e) {
+            file(f, ImageInput.refused(f.toString(), null, null, e.getMessage()), null);
+            return;
+        }
+        long max = settings.maxBytes();
+        if (size > max) {
+            file(f, ImageInput.refused(f.toString(), null, partId, tooLarge(size, max)), null);
+            return;
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(f)) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1)); // bounded: the file may grow
+        } catch (IOException e) {
+            file(f, ImageInput.refused(f.toString(), null, partId, e.toString()), null);
+            return;
+        }
+        if (bytes.length > max) { // grew after it settled
+            file(f, ImageInput.refused(f.toString(), null, partId, tooLarge(bytes.length, max) + " (it grew while read)"), null);
+            return;
+        }
+        file(f, ImageInput.of(f.toString(), bytes, null, partId), bytes);
+    }
+
+    static String tooLarge(long size, long max) {
+        return "file is " + size + " bytes, over the limit of " + max + " bytes (kensa.api.max-image-bytes)";
+    }
+
+    /** The part id from a file name, or null when the pattern does not match it. */
+    String partId(String name) {
+        Matcher m = settings.partIdPattern().matcher(name);
+        if (!m.matches() || m.groupCount() < 1) {
+            return null;
+        }
+        return PartId.check(m.group(1), "the file name");
+    }
+
+    /** Inspects and moves by verdict; false (file left for the next scan) when no result could be recorded. */
+    private boolean file(Path f, ImageInput input, byte[] bytes) throws IOException {
         String verdict;
         try {
-            verdict = handler.inspect(f, Files.readAllBytes(f));
+            verdict = handler.inspect(input, bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         } catch (Exception e) {
             // the handler could not even record a result (e.g. no model): leave the file for the next scan
             LOG.warnf("hot folder: %s not inspected, will retry: %s", f.getFileName(), e.getMessage());
-            return;
+            return false;
         }
         String sub = switch (verdict) {
             case "OK" -> "done";
@@ -127,6 +232,7 @@ public final class HotFolder implements AutoCloseable {
         };
         move(f, dir.resolve(sub));
         processed++;
+        return true;
     }
 
     private static void move(Path f, Path target) throws IOException {
@@ -148,8 +254,6 @@ public final class HotFolder implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        thread.interrupt();
-        thread.join(5000);
+        worker.close();
     }
 }

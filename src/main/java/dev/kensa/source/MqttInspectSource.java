@@ -1,5 +1,6 @@
 package dev.kensa.source;
 
+import dev.kensa.pipeline.ImageInput;
 import dev.kensa.publish.MqttSettings;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -14,41 +15,61 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The MQTT image source (DESIGN §6): image bytes on {@code <prefix>inspect} (QoS 1, optional user property
- * {@code id}); each is inspected and journalled (so the result is also published on {@code result}), and when the
+ * The MQTT image source (DESIGN §6): image bytes on {@code <prefix>inspect} (QoS 1, optional user properties
+ * {@code id}, the result id, and {@code partId}, the part's serial); each is inspected and journalled (so the result is also published on {@code result}), and when the
  * request names an MQTT 5 response topic the result JSON is sent there too, with the request's correlation data.
  *
  * <p>The session is persistent (clean start off, one hour expiry), so requests sent while the box is restarting
  * wait at the broker. Requests are handled one at a time on Paho's callback thread and acknowledged after the
  * result is journalled: the broker holds the rest (back-pressure). Like the publisher, this reconnects with its own
- * loop rather than Paho's automatic reconnect, which never retries a first connection.
+ * loop rather than Paho's automatic reconnect, which never retries a first connection; that loop runs as a
+ * {@link SourceWorker}, restarted (and reported down meanwhile) if it dies.
+ *
+ * <p>Size: the client announces an MQTT 5 Maximum Packet Size of {@code maxBytes} + 1 MiB, so the broker discards
+ * (and logs) larger messages instead of sending them into this process's memory; a payload over {@code maxBytes}
+ * within that margin gets an ERROR result saying its size.
  */
 public final class MqttInspectSource implements AutoCloseable, MqttCallback {
     private static final Logger LOG = Logger.getLogger(MqttInspectSource.class);
 
-    /** Inspects and journals one image; returns the result JSON. */
+    /** Inspects and journals one image ({@code image} null for a refused input); returns the result JSON. */
     @FunctionalInterface
     public interface Handler {
-        byte[] inspect(String source, byte[] image, String requestId) throws Exception;
+        byte[] inspect(ImageInput input, byte[] image) throws Exception;
     }
+
+    /** Room for the MQTT fixed header, topic and properties above the image, in the announced packet size. */
+    static final long PACKET_MARGIN = 1 << 20;
 
     private final MqttSettings settings;
     private final Handler handler;
     private final MqttAsyncClient client;
     private final MqttConnectionOptions options = new MqttConnectionOptions();
-    private final Thread thread;
-    private volatile boolean running;
+    private final long maxBytes;
+    private final SourceWorker worker;
     private volatile long handled;
     private volatile boolean subscribed;
 
     public MqttInspectSource(MqttSettings settings, Handler handler) throws MqttException {
+        this(settings, handler, 33_554_432L, () -> {
+        });
+    }
+
+    /**
+     * @param maxBytes      largest image payload inspected ({@code kensa.api.max-image-bytes})
+     * @param onStateChange called when the connection worker goes down or comes back (for the MQTT status)
+     */
+    public MqttInspectSource(MqttSettings settings, Handler handler, long maxBytes, Runnable onStateChange)
+            throws MqttException {
         this.settings = settings;
         this.handler = handler;
+        this.maxBytes = maxBytes;
         this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId() + "-inspect", new MemoryPersistence());
         client.setCallback(this);
         client.setManualAcks(true); // ack after the result is journalled, not on arrival
         options.setCleanStart(false);
         options.setSessionExpiryInterval(3600L);
+        options.setMaximumPacketSize(Math.min(268_435_460L, maxBytes + PACKET_MARGIN)); // MQTT's own limit ~256 MB
         options.setConnectionTimeout(settings.connectTimeoutS());
         if (settings.username() != null) {
             options.setUserName(settings.username());
@@ -56,14 +77,16 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
                 options.setPassword(settings.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        this.thread = new Thread(this::loop, "kensa-mqtt-inspect");
-        this.thread.setDaemon(true);
+        this.worker = new SourceWorker("kensa-mqtt-inspect", "MQTT inspect source", this::loop, onStateChange);
     }
 
     public MqttInspectSource start() {
-        running = true;
-        thread.start();
+        worker.start();
         return this;
+    }
+
+    public SourceWorker.Status status() {
+        return worker.status();
     }
 
     public long handled() {
@@ -75,9 +98,10 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
         return subscribed && client.isConnected();
     }
 
-    private void loop() {
+    /** Connects, subscribes and reconnects until interrupted; broker outages are retried here, anything else ends it. */
+    private void loop() throws InterruptedException {
         long backoff = 200;
-        while (running) {
+        while (true) {
             try {
                 if (!client.isConnected()) {
                     IMqttToken t = client.connect(options);
@@ -88,15 +112,12 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
                     backoff = 200;
                 }
                 Thread.sleep(500);
-            } catch (InterruptedException e) {
-                return;
             } catch (MqttException e) {
-                LOG.debugf("MQTT inspect source: broker not reachable (%s), retrying", e.getMessage());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
+                if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
+                LOG.debugf("MQTT inspect source: broker not reachable (%s), retrying", e.getMessage());
+                Thread.sleep(backoff);
                 backoff = Math.min(5000, backoff * 2);
             }
         }
@@ -106,14 +127,32 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
     public void messageArrived(String topic, MqttMessage message) throws Exception {
         MqttProperties in = message.getProperties();
         String requestId = null;
+        String partId = null;
         if (in != null && in.getUserProperties() != null) {
             for (UserProperty u : in.getUserProperties()) {
                 if (u.getKey().equals("id")) {
                     requestId = u.getValue();
+                } else if (u.getKey().equals("partId")) {
+                    partId = u.getValue();
                 }
             }
         }
-        byte[] result = handler.inspect("mqtt:" + topic, message.getPayload(), requestId);
+        String source = "mqtt:" + topic;
+        byte[] payload = message.getPayload();
+        String refused = null;
+        try {
+            partId = PartId.check(partId, "the MQTT user property partId");
+        } catch (IllegalArgumentException e) {
+            refused = e.getMessage();
+            partId = null;
+        }
+        if (refused == null && payload.length > maxBytes) {
+            refused = "payload is " + payload.length + " bytes, over the limit of " + maxBytes
+                    + " bytes (kensa.api.max-image-bytes)";
+        }
+        byte[] result = refused != null
+                ? handler.inspect(ImageInput.refused(source, requestId, partId, refused), null)
+                : handler.inspect(ImageInput.of(source, payload, requestId, partId), payload);
         handled++;
         if (in != null && in.getResponseTopic() != null) {
             MqttProperties out = new MqttProperties();
@@ -128,9 +167,7 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        thread.interrupt();
-        thread.join(5000);
+        worker.close();
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(2000);

@@ -80,7 +80,38 @@ class CliTest {
         assertEquals(good.toString(), first.get("source").asText());
         assertEquals("NG", second.get("verdict").asText());
         assertTrue(second.get("normalizedScore").asDouble() > 1);
-        assertTrue(Files.size(heat.resolve("000.heatmap.jpg")) > 1000);
+        // both images are called 000.png: each line names its own heatmap, laid out like the images' folders
+        assertEquals(heat.resolve("good/000.heatmap.jpg").toString(), first.get("heatmap").asText());
+        assertEquals(heat.resolve("broken_large/000.heatmap.jpg").toString(), second.get("heatmap").asText());
+        assertTrue(Files.size(heat.resolve("good/000.heatmap.jpg")) > 1000);
+        assertTrue(Files.size(heat.resolve("broken_large/000.heatmap.jpg")) > 1000);
+    }
+
+    @Test
+    void inspectOfAFolderTreeGivesEveryImageItsOwnHeatmapFile() throws Exception {
+        Path tree = tmp.resolve("line");
+        Path png = TestData.bottle().resolve("test/good/002.png");
+        for (String rel : List.of("cam1/000.png", "cam2/000.png", "cam2/000.jpg", "cam2/night/000.png")) {
+            Files.createDirectories(tree.resolve(rel).getParent());
+            Files.copy(png, tree.resolve(rel)); // a PNG named .jpg decodes by its content
+        }
+        Path heat = tmp.resolve("tree-heat");
+        Run r = kensa("inspect", "-m", bundle.toString(), "--heatmaps", heat.toString(), tree.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> heatmaps = new java.util.ArrayList<>();
+        List<String> sources = new java.util.ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            JsonNode j = new ObjectMapper().readTree(line);
+            sources.add(tree.relativize(Path.of(j.get("source").asText())).toString());
+            heatmaps.add(heat.relativize(Path.of(j.get("heatmap").asText())).toString());
+            assertTrue(Files.size(Path.of(j.get("heatmap").asText())) > 1000, line);
+        }
+        assertEquals(List.of("cam1/000.png", "cam2/000.jpg", "cam2/000.png", "cam2/night/000.png"), sources, "tree order");
+        assertEquals(List.of("cam1/000.heatmap.jpg", "cam2/000.jpg.heatmap.jpg", "cam2/000.png.heatmap.jpg",
+                "cam2/night/000.heatmap.jpg"), heatmaps);
+        try (var files = Files.walk(heat)) {
+            assertEquals(4, files.filter(Files::isRegularFile).count(), "one file per result, none overwritten");
+        }
     }
 
     @Test
@@ -106,12 +137,13 @@ class CliTest {
     @Test
     void benchReportsEveryStageAndFigurePerBatchAndNamesTheBackend() throws Exception {
         Path json = tmp.resolve("bench.json");
-        Run r = kensa("bench", "-m", bundle.toString(), TestData.bottle().resolve("test/good").toString(),
-                TestData.bottle().resolve("test/broken_large").toString(), "--count", "8", "--batches", "1,4",
+        // a dataset's test folder holds only subfolders: searched recursively
+        Run r = kensa("bench", "-m", bundle.toString(), TestData.bottle().resolve("test").toString(), "--count", "8", "--batches", "1,4",
                 "--threads", "2", "--soak", "8", "--json", json.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("(host route)"), r.out());
-        assertTrue(r.out().contains("gpu unavailable: ") || r.out().contains("fused"), r.out());
+        assertTrue(r.out().contains("gpu unavailable: no GPU") || r.out().contains("fused"), r.out());
+        assertFalse(r.out().contains("UnsatisfiedLinkError"), "a CPU box is said in words: " + r.out());
         for (String row : List.of("decode", "backbone", "gather", "mahalanobis ", "mahalanobis-f16", "post", "heatmap")) {
             assertTrue(r.out().contains("\n" + row), "row " + row + " in\n" + r.out());
         }

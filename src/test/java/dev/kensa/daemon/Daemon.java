@@ -53,6 +53,38 @@ final class Daemon implements AutoCloseable {
         return d;
     }
 
+    /**
+     * Runs {@code cmd} as it is, in {@code dir}, with exactly {@code env} (null: this JVM's environment), its output in
+     * {@code log}; returns once {@code awaitPath} on {@code port} answers 200.
+     */
+    static Daemon launch(List<String> cmd, java.util.Map<String, String> env, Path dir, Path log, int port,
+                         String awaitPath, Duration timeout) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        if (env != null) {
+            pb.environment().clear();
+            pb.environment().putAll(env);
+        }
+        Daemon d = new Daemon(port, pb.start(), log);
+        try {
+            d.await(awaitPath, timeout);
+        } catch (Exception | AssertionError e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    /** SIGTERM, as systemd stops a service: waits for the exit and returns its status. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            kill();
+            throw new IllegalStateException("daemon did not stop within 30 s of SIGTERM; killed");
+        }
+        return process.exitValue();
+    }
+
     void await(String path, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -80,6 +112,16 @@ final class Daemon implements AutoCloseable {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/inspect"))
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The daemon process's resident set size in bytes (Linux /proc). */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for pid " + process.pid());
     }
 
     /** SIGKILL: no shutdown hooks, no flushing; what the journal holds is what was forced to disk. */

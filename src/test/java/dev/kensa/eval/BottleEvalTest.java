@@ -40,9 +40,12 @@ class BottleEvalTest {
         HtmlReport.write(html, e);
         String page = java.nio.file.Files.readString(html);
         assertTrue(page.contains(String.format(java.util.Locale.ROOT, "%.4f", r.imageAuroc())), "AUROC in the report");
-        assertTrue(page.contains("aria-label='ROC curve'") && page.contains("aria-label='score histogram'"));
+        assertTrue(page.contains("aria-label=\"ROC curve\"") && page.contains("aria-label=\"score histogram\""));
         int missed = (int) Math.round((1 - r.thresholdTpr()) * (r.images() - 20));
-        assertTrue(page.contains("Missed defects (score at or below the threshold) &mdash; " + missed), "missed count " + missed);
+        String shown = missed == 0 ? "none" : missed == 1 ? "1" : missed <= 8 ? "all " + missed : "top 8 of " + missed;
+        assertTrue(page.contains("Missed defects (score at or below the threshold) &#8212; " + shown), "missed count " + missed);
+        assertTrue(page.contains("Highest-scoring defects &#8212; top 8 of 63"), "a gallery says how many of how many it shows");
+        assertTrue(page.contains("<tr data-type=\"broken_small\"><td>broken_small</td><td class=\"num\">22</td>"), "per-type table");
         assertTrue(page.contains("data:image/jpeg;base64,"), "heatmaps inline");
         assertTrue(!page.contains("http://") && !page.contains("https://"), "no external resources");
     }

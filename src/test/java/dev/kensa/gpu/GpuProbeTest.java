@@ -26,6 +26,27 @@ class GpuProbeTest {
         assertTrue(first.reason().matches("(?s).*(lib|jni|\\.so|cuda|CUDA).*"), first.reason());
         assertFalse(first.reason().contains("Could not initialize class"), first.reason());
         assertTrue(first.describe().startsWith("unavailable: "), first.describe());
+        // said in words where people look; the loader's message only as the detail
+        assertFalse(first.describe().contains("Error"), first.describe());
+        assertFalse(GpuProbe.summary().contains("Error") || GpuProbe.summary().contains(".so"), GpuProbe.summary());
+        assertTrue(GpuProbe.summary().endsWith("(CPU backend)"), GpuProbe.summary());
+        assertEquals(first.reason(), GpuProbe.detail());
+    }
+
+    @Test
+    void aBoxWithoutAGpuSaysNoGpuInWordsAndOtherGapsSayWhatIsMissing() {
+        assertEquals("no GPU", GpuStatus.unavailable(GpuProbe.withHint(
+                "UnsatisfiedLinkError: /c/libjnicudart.so: libcuda.so.1: cannot open shared object file")).words());
+        assertEquals("unavailable: no GPU", GpuStatus.unavailable("no CUDA GPU found (driver 13000)").describe());
+        assertEquals("GPU unused: TensorRT 10 is not installed", GpuStatus.unavailable(GpuProbe.withHint(
+                "TensorRT libraries do not load on NVIDIA A2: UnsatisfiedLinkError: libnvinfer.so.10: cannot open")).words());
+        assertEquals("GPU unused: the CUDA 13 runtime is not installed",
+                GpuStatus.unavailable("UnsatisfiedLinkError: libcudart.so.13: cannot open shared object file").words());
+        assertEquals("GPU unused: Quadro P400 has compute capability 6.1, TensorRT needs 7.5 or newer",
+                GpuStatus.unavailable("Quadro P400 has compute capability 6.1, TensorRT needs 7.5 or newer").words());
+        assertEquals("GPU unused: TensorRT libraries do not load on Orin",
+                GpuStatus.unavailable("TensorRT libraries do not load on Orin: SomeError: x").words());
+        assertEquals("GPU unused: the GPU libraries do not load", GpuStatus.unavailable("NoSuchMethodError: cuInit").words());
     }
 
     @Test

@@ -116,6 +116,105 @@ class ResultJournalTest {
         }
     }
 
+    /** A result JSON longer than the listing's first read for every seventh entry. */
+    static JournalEntry bigEntry(int i) {
+        JournalEntry e = entry(i);
+        if (i % 7 != 3) {
+            return e;
+        }
+        String json = "{\"id\":\"id-" + i + "\",\"pad\":\"" + "x".repeat(5000) + "\"}";
+        return new JournalEntry(0, e.id(), e.verdict(), json.getBytes(StandardCharsets.UTF_8), e.heatmap());
+    }
+
+    static List<ResultJournal.Listed> listAll(ResultJournal j, String verdict) {
+        List<ResultJournal.Listed> out = new ArrayList<>();
+        j.newestFirst(v -> verdict == null || verdict.equals(v), e -> out.add(e));
+        return out;
+    }
+
+    @Test
+    void newestFirstListsTheWholeJournalAcrossSegmentsAndARestart(@TempDir Path dir) throws Exception {
+        try (ResultJournal j = ResultJournal.open(dir, 3000, 1L << 30)) {
+            for (int i = 0; i < 40; i++) {
+                j.append(bigEntry(i));
+            }
+            j.markPublished(40); // published, but within the retention: the history stays
+        }
+        try (ResultJournal j = ResultJournal.open(dir, 3000, 1L << 30)) { // after a restart
+            assertTrue(countSegments(dir) > 5, "many segments");
+            List<ResultJournal.Listed> all = listAll(j, null);
+            assertEquals(40, all.size());
+            for (int k = 0; k < 40; k++) {
+                int i = 39 - k;
+                assertEquals(i + 1, all.get(k).seq(), "newest first");
+                assertEquals("id-" + i, all.get(k).id());
+                assertArrayEquals(bigEntry(i).json(), all.get(k).json(), "JSON of entry " + i);
+            }
+            List<ResultJournal.Listed> ng = listAll(j, "NG");
+            assertEquals(20, ng.size());
+            assertTrue(ng.stream().allMatch(e -> e.verdict().equals("NG")));
+            List<Long> firstFive = new ArrayList<>();
+            j.newestFirst(v -> true, e -> {
+                firstFive.add(e.seq());
+                return firstFive.size() < 5;
+            });
+            assertEquals(List.of(40L, 39L, 38L, 37L, 36L), firstFive, "the walk stops when told");
+            j.append(entry(99)); // appends go on after a walk, and the next walk sees them
+            assertEquals(41, listAll(j, null).get(0).seq());
+            JournalEntry found = j.findById("id-4");
+            assertEquals(5, found.seq());
+            assertArrayEquals(entry(4).heatmap(), found.heatmap());
+            assertEquals(1, j.findById("id-0").seq());
+            assertEquals(null, j.findById("nope"));
+        }
+    }
+
+    @Test
+    void walksTellIdsWithTheSameHashApartAndListVerdictsTheIndexDoesNotKnow(@TempDir Path dir) throws Exception {
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
+            j.append(new JournalEntry(0, "Aa", "OK", "{\"id\":\"Aa\"}".getBytes(StandardCharsets.UTF_8), new byte[]{1}));
+            for (int i = 0; i < 10; i++) {
+                j.append(entry(i));
+            }
+            j.append(new JournalEntry(0, "BB", "REVIEW", "{\"id\":\"BB\"}".getBytes(StandardCharsets.UTF_8), new byte[]{2}));
+        }
+        try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
+            assertEquals("Aa", j.findById("Aa").id());
+            assertArrayEquals(new byte[]{1}, j.findById("Aa").heatmap());
+            assertEquals("BB", j.findById("BB").id());
+            List<ResultJournal.Listed> review = listAll(j, "REVIEW");
+            assertEquals(1, review.size());
+            assertEquals("BB", review.get(0).id());
+            assertEquals(12, listAll(j, null).size());
+        }
+    }
+
+    @Test
+    void publishedHistoryIsKeptUpToTheRetentionAndUnpublishedResultsAlways(@TempDir Path dir) throws Exception {
+        long retain = 3000;
+        try (ResultJournal j = ResultJournal.open(dir, 1000, retain)) {
+            for (int i = 0; i < 60; i++) {
+                j.append(entry(i));
+            }
+            long before = j.bytes();
+            assertTrue(before > 2 * retain, "written " + before);
+            assertEquals(1, j.firstSeq(), "nothing published: nothing deleted, whatever the size");
+            j.markPublished(50);
+            assertTrue(j.firstSeq() > 1, "published segments beyond the retention are deleted");
+            assertTrue(j.bytes() <= retain + 1000, "down to the retention (within a segment): " + j.bytes());
+            assertTrue(j.firstSeq() <= 51, "unpublished results stay: first " + j.firstSeq());
+            List<ResultJournal.Listed> all = listAll(j, null);
+            assertEquals(60 - j.firstSeq() + 1, all.size(), "the walk lists exactly what is retained");
+            assertEquals(j.firstSeq(), all.get(all.size() - 1).seq());
+        }
+        try (ResultJournal j = ResultJournal.open(dir, 1000, 0)) { // retention lowered: trimmed at open
+            assertTrue(countSegments(dir) <= 2, "only the segments holding unpublished results remain");
+            assertTrue(j.firstSeq() <= 51 && j.firstSeq() > 40, "first " + j.firstSeq());
+            assertEquals(10, j.read(51, 100).size());
+        }
+    }
+
     @Test
     void awaitWakesOnAppend(@TempDir Path dir) throws Exception {
         try (ResultJournal j = ResultJournal.open(dir)) {

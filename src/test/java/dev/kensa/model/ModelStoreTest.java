@@ -97,4 +97,25 @@ class ModelStoreTest {
         assertEquals(java.util.List.of("swap", "refusal", "rollback"), s.auditTail(10).stream().map(m -> m.get("event")).toList(),
                 "an event after a torn line is not glued to it");
     }
+
+    @Test
+    void installingABundleThatIsAlreadyThereTakesTheSignatureItArrivesWith() throws Exception {
+        ModelStore s = ModelStore.open(tmp);
+        String sha = "ef".repeat(32);
+        Path unsigned = Files.createDirectories(tmp.resolve("unsigned"));
+        Files.writeString(unsigned.resolve("manifest.json"), "{}");
+        s.install(unsigned, sha);
+        Path signed = Files.createDirectories(tmp.resolve("signed"));
+        Files.writeString(signed.resolve("manifest.json"), "{}");
+        Files.writeString(signed.resolve("manifest.sig"), "signature of the same manifest");
+        Path installed = s.install(signed, sha);
+        assertEquals("signature of the same manifest", Files.readString(installed.resolve("manifest.sig")));
+        assertFalse(Files.exists(installed.resolve("manifest.sig.tmp")));
+
+        Path againUnsigned = Files.createDirectories(tmp.resolve("again"));
+        Files.writeString(againUnsigned.resolve("manifest.json"), "{}");
+        s.install(againUnsigned, sha);
+        assertEquals("signature of the same manifest", Files.readString(installed.resolve("manifest.sig")),
+                "a copy arriving unsigned keeps the stored signature of the same manifest");
+    }
 }
