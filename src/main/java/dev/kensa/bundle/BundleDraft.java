@@ -12,6 +12,7 @@ import java.util.List;
  * @param backboneSource  the ONNX backbone, copied into the bundle as backbone.onnx
  * @param model           the method's fitted model (its layers are the backbone outputs the bundle uses)
  * @param selfTests       golden images with the score they must reproduce at every load (may be empty)
+ * @param imported        where an import took the model from (manifest {@code imported}); null for a fit
  */
 public record BundleDraft(
         String id,
@@ -22,7 +23,14 @@ public record BundleDraft(
         MethodModel model,
         Manifest.Training training,
         PipelineConfig pipeline,
-        List<SelfTestDraft> selfTests) {
+        List<SelfTestDraft> selfTests,
+        Manifest.Imported imported) {
+
+    /** A draft of a fit: not imported. */
+    public BundleDraft(String id, String name, String producerVersion, Path backboneSource, Manifest.Input input,
+                       MethodModel model, Manifest.Training training, PipelineConfig pipeline, List<SelfTestDraft> selfTests) {
+        this(id, name, producerVersion, backboneSource, input, model, training, pipeline, selfTests, null);
+    }
 
     /**
      * @param fileName plain file name, stored as selftest/&lt;fileName&gt; (".png" appended when missing)

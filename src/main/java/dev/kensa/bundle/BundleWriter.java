@@ -86,6 +86,7 @@ public final class BundleWriter {
                     method.stats(),
                     method.model(),
                     training,
+                    draft.imported(),
                     selfTests);
             Files.write(outDir.resolve(BundleReader.MANIFEST), prettyJson(manifest), StandardOpenOption.CREATE_NEW);
             return BundleReader.read(outDir);

@@ -17,10 +17,11 @@ import java.util.Map;
  * @param embedding PaDiM's embedding (grid and kept channels); null for other methods
  * @param stats     PaDiM's statistics file; null for other methods
  * @param model     the method's own section for methods other than PaDiM (its files and parameters); null for PaDiM
+ * @param imported  where {@code kensa bundle import} took the model from; null for a bundle Kensa fitted
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"format", "id", "name", "created", "producerVersion", "method", "sha256", "backbone", "embedding",
-        "stats", "model", "training", "selfTest"})
+        "stats", "model", "training", "imported", "selfTest"})
 public record Manifest(
         String format,
         String id,
@@ -34,6 +35,7 @@ public record Manifest(
         Stats stats,
         ObjectNode model,
         Training training,
+        Imported imported,
         List<SelfTest> selfTest) {
 
     public static final String FORMAT = "kensa-bundle/1";
@@ -61,6 +63,14 @@ public record Manifest(
 
     /** @param eps PaDiM's covariance regularisation; absent for other methods */
     public record Training(int images, String source, Double eps) {
+    }
+
+    /**
+     * @param notebook the notebook folder imported, as an absolute path on the machine that imported it
+     * @param sha256   lower-case hex sha256 of the notebook's files that were read (fixed_pipeline.json and the
+     *                 arrays), keyed by their path in that folder ('/' separated), e.g. {@code padim/mean.npy}
+     */
+    public record Imported(String notebook, Map<String, String> sha256) {
     }
 
     public record SelfTest(String file, double expectedScore, double tolerance) {

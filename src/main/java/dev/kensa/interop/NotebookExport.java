@@ -39,64 +39,67 @@ public final class NotebookExport {
     }
 
     public static Result run(Path bundleDir, Path out) {
+        Staging.checkFree(out);
         ModelBundle bundle = BundleReader.read(bundleDir);
-        boolean created = prepare(out);
-        List<String> files = new ArrayList<>();
-        try {
-            MethodModel model = bundle.model();
-            FixedPipeline.Padim padim = null;
-            FixedPipeline.Mahalanobis mahalanobis = null;
-            FixedPipeline.Patchcore patchcore = null;
-            List<Long> seeds = null;
-            if (model instanceof PadimModel m) {
-                padim = new FixedPipeline.Padim(m.layers(), m.channels().length);
-                seeds = m.seed() == null ? null : List.of(m.seed());
-                Path dir = folder(out, Notebook.PADIM);
-                GaussianStats s = m.stats();
-                Npy.write(dir.resolve(Notebook.MEAN), NpyArray.of(s.mean(), s.positions(), s.dims()));
-                long[] idx = new long[m.channels().length];
-                for (int i = 0; i < idx.length; i++) {
-                    idx[i] = m.channels()[i];
-                }
-                Npy.write(dir.resolve(Notebook.IDX), NpyArray.of(idx, idx.length));
-                writePrecisions(dir.resolve(Notebook.INV_COV), s, s.positions(), s.dims(), s.dims());
-                files.addAll(List.of(Notebook.PADIM + "/" + Notebook.MEAN, Notebook.PADIM + "/" + Notebook.INV_COV,
-                        Notebook.PADIM + "/" + Notebook.IDX));
-            } else if (model instanceof GlobalMahalanobisModel m) {
-                mahalanobis = new FixedPipeline.Mahalanobis(null, m.covariance().replace('-', '_'), m.layers());
-                Path dir = folder(out, Notebook.MAHALANOBIS);
-                GaussianStats s = m.stats();
-                Npy.write(dir.resolve(Notebook.MEAN), NpyArray.of(s.mean(), s.dims()));
-                try (NpyWriter w = NpyWriter.create(dir.resolve(Notebook.PRECISION), NpyType.FLOAT64, s.dims(), s.dims())) {
-                    double[] q = new double[s.dims() * s.dims()];
-                    MahalanobisFactor.precision(s, 0, q);
-                    w.write(q);
-                }
-                files.addAll(List.of(Notebook.MAHALANOBIS + "/" + Notebook.MEAN, Notebook.MAHALANOBIS + "/" + Notebook.PRECISION));
-            } else if (model instanceof PatchCoreModel m) {
-                patchcore = new FixedPipeline.Patchcore(m.layers(), m.pool(), m.neighbours(),
-                        m.coresetRatio() > 0 && m.coresetRatio() <= 1 ? m.coresetRatio() : null);
-                Path dir = folder(out, Notebook.PATCHCORE);
-                Npy.write(dir.resolve(Notebook.MEMORY_BANK), NpyArray.of(m.bank().values(), m.bank().rows(), m.bank().dims()));
-                files.add(Notebook.PATCHCORE + "/" + Notebook.MEMORY_BANK);
-            } else {
-                throw new KensaException("bundle " + bundleDir + ": export of a " + bundle.method() + " model is not supported");
-            }
-            PipelineConfig p = bundle.pipeline();
-            PipelineConfig.ImageThreshold t = p.threshold().image();
-            FixedPipeline fixed = new FixedPipeline(
-                    new FixedPipeline.Common(p.image().resize(), seeds),
-                    new FixedPipeline.Threshold(t.fprTarget() >= 0 && t.fprTarget() < 1 ? t.fprTarget() : null, t.value(), t.source()),
-                    padim, mahalanobis, patchcore,
-                    new FixedPipeline.Kensa(p.image().crop(), p.smoothing().sigma(), p.threshold().pixel().value(),
-                            p.regions().minArea(), p.regions().opening(), p.heatmap().size(), p.heatmap().jpegQuality()));
-            FixedPipelineJson.write(out.resolve(Notebook.FIXED_PIPELINE), fixed);
-            files.add(0, Notebook.FIXED_PIPELINE);
-            return new Result(bundle, files);
-        } catch (RuntimeException e) {
-            clear(out, created);
-            throw e;
+        try (Staging staging = Staging.beside(out)) {
+            Result r = write(bundle, bundleDir, staging.dir());
+            staging.commit();
+            return r;
         }
+    }
+
+    private static Result write(ModelBundle bundle, Path bundleDir, Path out) {
+        List<String> files = new ArrayList<>();
+        MethodModel model = bundle.model();
+        FixedPipeline.Padim padim = null;
+        FixedPipeline.Mahalanobis mahalanobis = null;
+        FixedPipeline.Patchcore patchcore = null;
+        List<Long> seeds = null;
+        if (model instanceof PadimModel m) {
+            padim = new FixedPipeline.Padim(m.layers(), m.channels().length);
+            seeds = m.seed() == null ? null : List.of(m.seed());
+            Path dir = folder(out, Notebook.PADIM);
+            GaussianStats s = m.stats();
+            Npy.write(dir.resolve(Notebook.MEAN), NpyArray.of(s.mean(), s.positions(), s.dims()));
+            long[] idx = new long[m.channels().length];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = m.channels()[i];
+            }
+            Npy.write(dir.resolve(Notebook.IDX), NpyArray.of(idx, idx.length));
+            writePrecisions(dir.resolve(Notebook.INV_COV), s, s.positions(), s.dims(), s.dims());
+            files.addAll(List.of(Notebook.PADIM + "/" + Notebook.MEAN, Notebook.PADIM + "/" + Notebook.INV_COV,
+                    Notebook.PADIM + "/" + Notebook.IDX));
+        } else if (model instanceof GlobalMahalanobisModel m) {
+            mahalanobis = new FixedPipeline.Mahalanobis(null, m.covariance().replace('-', '_'), m.layers());
+            Path dir = folder(out, Notebook.MAHALANOBIS);
+            GaussianStats s = m.stats();
+            Npy.write(dir.resolve(Notebook.MEAN), NpyArray.of(s.mean(), s.dims()));
+            try (NpyWriter w = NpyWriter.create(dir.resolve(Notebook.PRECISION), NpyType.FLOAT64, s.dims(), s.dims())) {
+                double[] q = new double[s.dims() * s.dims()];
+                MahalanobisFactor.precision(s, 0, q);
+                w.write(q);
+            }
+            files.addAll(List.of(Notebook.MAHALANOBIS + "/" + Notebook.MEAN, Notebook.MAHALANOBIS + "/" + Notebook.PRECISION));
+        } else if (model instanceof PatchCoreModel m) {
+            patchcore = new FixedPipeline.Patchcore(m.layers(), m.pool(), m.neighbours(),
+                    m.coresetRatio() > 0 && m.coresetRatio() <= 1 ? m.coresetRatio() : null);
+            Path dir = folder(out, Notebook.PATCHCORE);
+            Npy.write(dir.resolve(Notebook.MEMORY_BANK), NpyArray.of(m.bank().values(), m.bank().rows(), m.bank().dims()));
+            files.add(Notebook.PATCHCORE + "/" + Notebook.MEMORY_BANK);
+        } else {
+            throw new KensaException("bundle " + bundleDir + ": export of a " + bundle.method() + " model is not supported");
+        }
+        PipelineConfig p = bundle.pipeline();
+        PipelineConfig.ImageThreshold t = p.threshold().image();
+        FixedPipeline fixed = new FixedPipeline(
+                new FixedPipeline.Common(p.image().resize(), seeds),
+                new FixedPipeline.Threshold(t.fprTarget() >= 0 && t.fprTarget() < 1 ? t.fprTarget() : null, t.value(), t.source()),
+                padim, mahalanobis, patchcore,
+                new FixedPipeline.Kensa(p.image().crop(), p.smoothing().sigma(), p.threshold().pixel().value(),
+                        p.regions().minArea(), p.regions().opening(), p.heatmap().size(), p.heatmap().jpegQuality()));
+        FixedPipelineJson.write(out.resolve(Notebook.FIXED_PIPELINE), fixed);
+        files.add(0, Notebook.FIXED_PIPELINE);
+        return new Result(bundle, files);
     }
 
     /** Q_p = W_p^T W_p of every position, [positions, d, d] float64, one position at a time. */
@@ -120,40 +123,6 @@ public final class NotebookExport {
             return Files.createDirectory(out.resolve(name));
         } catch (IOException e) {
             throw new InteropException(out.resolve(name) + ": cannot create (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** @return whether the folder was created here (and so is removed again on failure) */
-    private static boolean prepare(Path out) {
-        try {
-            if (Files.exists(out)) {
-                if (!Files.isDirectory(out)) {
-                    throw new KensaException("output " + out + " exists and is not a folder");
-                }
-                try (Stream<Path> s = Files.list(out)) {
-                    if (s.findAny().isPresent()) {
-                        throw new KensaException("output " + out + " already exists and is not empty");
-                    }
-                }
-                return false;
-            }
-            Files.createDirectories(out);
-            return true;
-        } catch (IOException e) {
-            throw new KensaException("output " + out + ": cannot create (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** Removes what a failed export wrote; the folder was empty or absent before, so everything in it is ours. */
-    private static void clear(Path out, boolean created) {
-        if (created) {
-            FileTrees.deleteQuietly(out);
-            return;
-        }
-        try (Stream<Path> s = Files.list(out)) {
-            s.forEach(FileTrees::deleteQuietly);
-        } catch (IOException ignored) {
-            // best effort: the refusal is what the caller needs
         }
     }
 }

@@ -5,7 +5,9 @@ import dev.kensa.Version;
 import dev.kensa.backbone.LayerShape;
 import dev.kensa.backbone.OnnxRuntimeBackbone;
 import dev.kensa.bundle.BundleDraft;
+import dev.kensa.bundle.BundleReader;
 import dev.kensa.bundle.BundleWriter;
+import dev.kensa.bundle.Checksums;
 import dev.kensa.bundle.Manifest;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.bundle.PipelineConfig;
@@ -22,6 +24,7 @@ import dev.kensa.pipeline.FeatureExtractor;
 import dev.kensa.pipeline.Inspector;
 import dev.kensa.pipeline.Inspectors;
 import dev.kensa.score.GaussianStats;
+import dev.kensa.util.FileTrees;
 import dev.kensa.util.ImageFiles;
 
 import java.io.IOException;
@@ -165,8 +168,13 @@ public final class NotebookImport {
                 notes.accept("no --selftest images: the bundle has no golden images, so a box cannot check that it "
                         + "scores as it did here");
             }
+            List<Path> read = new ArrayList<>();
+            if (Files.exists(jsonFile)) {
+                read.add(jsonFile);
+            }
+            read.addAll(arrays.files());
             BundleDraft draft = new BundleDraft(id, name, Version.VERSION + " (bundle import)", o.backbone(), input, model,
-                    null, pipeline, selfTests);
+                    null, pipeline, selfTests, imported(dir, read));
             return write(o.output(), draft);
         } finally {
             if (fxOwned) {
@@ -175,15 +183,38 @@ public final class NotebookImport {
         }
     }
 
+    private static Manifest.Imported imported(Path dir, List<Path> files) {
+        java.util.Map<String, String> sha256 = new java.util.TreeMap<>();
+        for (Path f : files) {
+            sha256.put(dir.relativize(f).toString().replace('\\', '/'), Checksums.sha256Hex(f, f.toString()));
+        }
+        return new Manifest.Imported(dir.toAbsolutePath().normalize().toString(), sha256);
+    }
+
+    /**
+     * Writes the bundle beside its destination and renames it into place, so a failure (or a kill) leaves nothing
+     * under the output's name; a name ending .zip also gets the zip, written before the folder is moved.
+     */
     private static ModelBundle write(Path output, BundleDraft draft) {
         String file = output.getFileName().toString();
-        if (file.endsWith(".zip")) {
-            Path dir = output.resolveSibling(file.substring(0, file.length() - 4));
-            ModelBundle b = BundleWriter.write(dir, draft);
-            BundleWriter.zip(dir, output);
-            return b;
+        boolean zip = file.endsWith(".zip");
+        Path dirTarget = zip ? output.resolveSibling(file.substring(0, file.length() - 4)) : output;
+        try (Staging staging = Staging.beside(dirTarget)) {
+            Path staged = staging.dir();
+            BundleWriter.write(staged, draft);
+            if (zip) {
+                BundleWriter.zip(staged, output);
+            }
+            try {
+                staging.commit();
+            } catch (RuntimeException e) {
+                if (zip) {
+                    FileTrees.deleteQuietly(output);
+                }
+                throw e;
+            }
         }
-        return BundleWriter.write(output, draft);
+        return BundleReader.read(dirTarget);
     }
 
     private static void checkOutput(Path output) {
@@ -288,6 +319,9 @@ public final class NotebookImport {
     /** A method's arrays: headers checked against each other at construction, loaded against the backbone's shapes. */
     private interface Arrays {
         MethodModel load(List<LayerShape> shapes, List<String> layers, boolean float16, Consumer<String> notes);
+
+        /** The array files read, for the manifest's record of the import. */
+        List<Path> files();
     }
 
     // ---- PaDiM
@@ -354,6 +388,11 @@ public final class NotebookImport {
                 throw new InteropException(jsonFile + ": padim.channel_subsample is " + subsample + " but " + meanFile
                         + " keeps d=" + dims + " channels " + mean.shapeText());
             }
+        }
+
+        @Override
+        public List<Path> files() {
+            return Files.exists(idxFile) ? List.of(meanFile, covFile, idxFile) : List.of(meanFile, covFile);
         }
 
         @Override
@@ -487,6 +526,11 @@ public final class NotebookImport {
         }
 
         @Override
+        public List<Path> files() {
+            return List.of(meanFile, covFile);
+        }
+
+        @Override
         public MethodModel load(List<LayerShape> shapes, List<String> layers, boolean float16, Consumer<String> notes) {
             int total = LayerShape.totalChannels(shapes);
             if (dims != total) {
@@ -538,6 +582,11 @@ public final class NotebookImport {
             pooling = p != null && p.pooling() != null ? p.pooling() : DEFAULT_POOLING;
             neighbours = p != null && p.neighbours() != null ? p.neighbours() : MethodOptions.defaults().neighbours();
             coresetRatio = p != null && p.coresetRatio() != null ? p.coresetRatio() : 1.0;
+        }
+
+        @Override
+        public List<Path> files() {
+            return List.of(bankFile);
         }
 
         @Override
