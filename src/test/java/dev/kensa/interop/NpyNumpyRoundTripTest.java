@@ -60,8 +60,16 @@ class NpyNumpyRoundTripTest {
             print(json.dumps({'numpy': np.__version__, 'cube': cube.ravel(order='C').tolist(), 'idx': idx.tolist()}))
             """;
 
-    /** "python3" when it imports numpy; otherwise the test is skipped with the reason (in CI too: nothing to run). */
     private static String python3WithNumpy() {
+        return python3WithNumpy("NumPy round trip");
+    }
+
+    /**
+     * "python3" when it imports numpy; otherwise the test is skipped with the reason (in CI too: nothing to run).
+     *
+     * @param what the test, for the reason ("... skipped: python3 with numpy is not available here: ...")
+     */
+    static String python3WithNumpy(String what) {
         String why;
         try {
             Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
@@ -78,7 +86,7 @@ class NpyNumpyRoundTripTest {
             Thread.currentThread().interrupt();
             why = "interrupted";
         }
-        return Assumptions.abort("NumPy round trip skipped: python3 with numpy is not available here: " + why);
+        return Assumptions.abort(what + " skipped: python3 with numpy is not available here: " + why);
     }
 
     @TempDir
