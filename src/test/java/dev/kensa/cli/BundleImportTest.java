@@ -200,6 +200,19 @@ class BundleImportTest {
         assertEquals(9, checked.size(), checked.toString());
     }
 
+    /** A failure after the bundle is written (here its zip cannot be made) leaves neither the bundle nor the zip. */
+    @Test
+    void aFailureWhileWritingLeavesNothingUnderTheOutputsNames() throws Exception {
+        Path nb = notebook("late-notebook");
+        Path zip = tmp.resolve("late.zip");
+        Files.writeString(tmp.resolve("late.zip.part"), "in the way");
+        String line = importInto(nb, zip).error();
+        assertTrue(line.startsWith("kensa: error: zip " + zip + ": cannot write"), line);
+        assertFalse(Files.exists(zip), "no zip");
+        assertFalse(Files.exists(tmp.resolve("late")), "no bundle folder beside the zip");
+        assertNothingBeside(zip);
+    }
+
     private void refused(Path notebook, String expected, List<String> checked, String... more) throws IOException {
         Path out = tmp.resolve("refused-" + notebook.getFileName());
         String line = importInto(notebook, out, more).error();
