@@ -180,19 +180,19 @@ class NotebookRoundTripTest {
     /**
      * NumPy loads the exported mean, inv_cov and idx, gathers the kept channels from the full layer2+layer3
      * embedding of one image (nearest-upsampled, as Kensa gives it) and computes sqrt((x - mu)^T Q (x - mu)) at every
-     * position; Kensa's scorer gives the same 784 distances.
+     * position; the fitted bundle's scorer gives the same 784 distances.
      */
     @Test
     void numpyRecomputesOneImagesDistancesFromTheExportedArrays() throws Exception {
         String python = NpyNumpyRoundTripTest.python3WithNumpy("NumPy distance check");
-        PadimModel model = (PadimModel) imported.model();
+        PadimModel model = (PadimModel) fitted.model();
         Path image = TestData.bottle().resolve("test/broken_large/000.png");
         int positions = model.grid().positions();
         int total = 128 + 256;
         float[][] full = new float[1][];
         float[] kensa = new float[positions];
-        FeatureExtractor fx = new FeatureExtractor(Inspectors.preprocessor(imported.manifest().backbone().input(), imported.pipeline()),
-                new OnnxRuntimeBackbone(imported.backbonePath(), model.layers(), THREADS), THREADS);
+        FeatureExtractor fx = new FeatureExtractor(Inspectors.preprocessor(fitted.manifest().backbone().input(), fitted.pipeline()),
+                new OnnxRuntimeBackbone(fitted.backbonePath(), model.layers(), THREADS), THREADS);
         try (fx; MethodScorer scorer = model.scorer(MethodModel.ScorerSpec.cpu(THREADS, 1))) {
             int[] all = new int[total];
             for (int c = 0; c < total; c++) {
