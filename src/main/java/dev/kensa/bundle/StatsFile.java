@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -105,7 +104,7 @@ public final class StatsFile {
 
     /** @param label how messages name the file, e.g. "stats.bin" inside a bundle */
     public static Header readHeader(Path file, String label) {
-        try (FileChannel ch = open(file, label)) {
+        try (FileChannel ch = BinaryFiles.openRead(file, label)) {
             return header(ch, label);
         } catch (IOException e) {
             throw new BundleException(label + ": cannot read (" + e.getMessage() + ")", e);
@@ -113,7 +112,7 @@ public final class StatsFile {
     }
 
     public static GaussianStats read(Path file, String label) {
-        try (FileChannel ch = open(file, label)) {
+        try (FileChannel ch = BinaryFiles.openRead(file, label)) {
             Header h = header(ch, label);
             float[] mean = new float[h.positions() * h.dims()];
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -136,28 +135,9 @@ public final class StatsFile {
         }
     }
 
-    private static FileChannel open(Path file, String label) throws IOException {
-        try {
-            return FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new BundleException(label + ": missing", e);
-        }
-    }
-
     private static Header header(FileChannel ch, String label) throws IOException {
         long size = ch.size();
-        if (size < HEADER_BYTES) {
-            throw new BundleException(label + ": " + size + " bytes, shorter than the " + HEADER_BYTES + "-byte header");
-        }
-        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        ch.position(0);
-        readFully(ch, buf, label);
-        buf.flip();
-        byte[] magic = new byte[8];
-        buf.get(magic);
-        if (!MAGIC.equals(new String(magic, StandardCharsets.ISO_8859_1))) {
-            throw new BundleException(label + ": not a Kensa stats file (magic " + printable(magic) + ", expected " + MAGIC + ")");
-        }
+        ByteBuffer buf = BinaryFiles.header(ch, HEADER_BYTES, MAGIC, "Kensa stats file", label);
         int version = buf.getInt();
         int dtypeCode = buf.getInt();
         int dims = buf.getInt();
@@ -227,7 +207,7 @@ public final class StatsFile {
         while (done < dst.length) {
             int n = Math.min(dst.length - done, chunk.capacity() / 4);
             chunk.clear().limit(n * 4);
-            readFully(ch, chunk, label);
+            BinaryFiles.readFully(ch, chunk, label);
             chunk.flip();
             chunk.asFloatBuffer().get(dst, done, n);
             done += n;
@@ -239,7 +219,7 @@ public final class StatsFile {
         while (done < dst.length) {
             int n = Math.min(dst.length - done, chunk.capacity() / 2);
             chunk.clear().limit(n * 2);
-            readFully(ch, chunk, label);
+            BinaryFiles.readFully(ch, chunk, label);
             chunk.flip();
             chunk.asShortBuffer().get(dst, done, n);
             done += n;
@@ -270,30 +250,9 @@ public final class StatsFile {
         }
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, String label) throws IOException {
-        while (buf.hasRemaining()) {
-            if (ch.read(buf) < 0) {
-                throw new BundleException(label + ": ended early while reading (changed on disk?)");
-            }
-        }
-    }
-
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
-    }
-
-    private static String printable(byte[] bytes) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (byte b : bytes) {
-            int c = b & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                sb.append((char) c);
-            } else {
-                sb.append(String.format("\\x%02x", c));
-            }
-        }
-        return sb.append('"').toString();
     }
 }

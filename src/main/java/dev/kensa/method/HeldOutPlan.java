@@ -35,4 +35,18 @@ public record HeldOutPlan(Mode mode, int folds) {
     public static HeldOutPlan loo() {
         return new HeldOutPlan(Mode.LOO, 0);
     }
+
+    /** Fold of each image: a seeded shuffle dealt round-robin, so folds differ in size by at most one. */
+    public static int[] assignFolds(int n, int k, long seed) {
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Collections.shuffle(java.util.Arrays.asList(order), new java.util.Random(seed ^ 0x5DEECE66DL));
+        int[] fold = new int[n];
+        for (int i = 0; i < n; i++) {
+            fold[order[i]] = i % k;
+        }
+        return fold;
+    }
 }

@@ -64,7 +64,7 @@ class PipelineTest {
     @Test
     void fittedBundleIsCompleteAndCalibratedOutOfFold() {
         assertEquals(24, report.images());
-        assertTrue(report.thresholdSource().startsWith("kfold-oof(k=5"), report.thresholdSource());
+        assertTrue(report.thresholdSource().startsWith("loo("), report.thresholdSource());
         assertEquals(100, ((PadimModel) bundle.model()).stats().dims());
         assertEquals(56 * 56, ((PadimModel) bundle.model()).stats().positions());
         assertEquals(100, ((PadimModel) bundle.model()).channels().length);

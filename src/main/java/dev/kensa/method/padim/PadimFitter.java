@@ -6,20 +6,13 @@ import dev.kensa.backbone.LayerShape;
 import dev.kensa.embedding.EmbeddingExtractor;
 import dev.kensa.method.FitContext;
 import dev.kensa.method.HeldOutPlan;
+import dev.kensa.method.SpillFile;
 import dev.kensa.method.MethodFitter;
 import dev.kensa.method.MethodModel;
 import dev.kensa.score.GaussianStats;
 import dev.kensa.score.MahalanobisScorer;
 import dev.kensa.score.MahalanobisScorers;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,8 +38,7 @@ final class PadimFitter implements MethodFitter {
     private final int dims;
     private final int[] foldOf;
     private final GaussianAccumulator[] acc;
-    private final FileChannel spill;
-    private final ByteBuffer io;
+    private final SpillFile spill;
     private float[] embedding;
     private GaussianStats full;
 
@@ -75,20 +67,9 @@ final class PadimFitter implements MethodFitter {
         this.dims = d;
         HeldOutPlan plan = context.heldOut();
         int k = plan != null && plan.mode() == HeldOutPlan.Mode.KFOLD ? plan.folds() : 1;
-        this.foldOf = assignFolds(context.images(), k, context.options().seed());
+        this.foldOf = HeldOutPlan.assignFolds(context.images(), k, context.options().seed());
         this.acc = new GaussianAccumulator[k];
-        if (plan != null) {
-            try {
-                Path file = Files.createTempFile("kensa-fit-", ".emb");
-                this.spill = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                        StandardOpenOption.DELETE_ON_CLOSE);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the fit's spill file: " + e.getMessage(), e);
-            }
-        } else {
-            this.spill = null;
-        }
-        this.io = ByteBuffer.allocateDirect(positions * d * 4).order(ByteOrder.LITTLE_ENDIAN);
+        this.spill = plan == null ? null : SpillFile.create("kensa-padim-", positions * d, 0, "padim: embeddings");
     }
 
     @Override
@@ -110,7 +91,7 @@ final class PadimFitter implements MethodFitter {
             }
             acc[foldOf[imageIndices[slot]]].add(embedding, offset, 1);
             if (spill != null) {
-                writeEmbedding(embedding, offset, imageIndices[slot]);
+                spill.write(imageIndices[slot], embedding, offset);
             }
         }
     }
@@ -190,7 +171,7 @@ final class PadimFitter implements MethodFitter {
         for (int s = 0; s < images.size(); s += batch) {
             int n = Math.min(batch, images.size() - s);
             for (int j = 0; j < n; j++) {
-                readEmbedding(emb, j * length, images.get(s + j));
+                spill.read(images.get(s + j), emb, j * length);
             }
             scorer.score(emb, n, distances);
             for (int j = 0; j < n; j++) {
@@ -218,64 +199,10 @@ final class PadimFitter implements MethodFitter {
         return kept;
     }
 
-    /** Fold of each image: a seeded shuffle dealt round-robin, so folds differ in size by at most one. */
-    static int[] assignFolds(int n, int k, long seed) {
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        java.util.Collections.shuffle(Arrays.asList(order), new Random(seed ^ 0x5DEECE66DL));
-        int[] fold = new int[n];
-        for (int i = 0; i < n; i++) {
-            fold[order[i]] = i % k;
-        }
-        return fold;
-    }
-
-    private void writeEmbedding(float[] src, int offset, int index) {
-        int length = positions * dims;
-        io.clear();
-        io.asFloatBuffer().put(src, offset, length);
-        io.limit(length * 4);
-        try {
-            long pos = (long) index * length * 4;
-            while (io.hasRemaining()) {
-                pos += spill.write(io, pos);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot spill embeddings to disk: " + e.getMessage(), e);
-        }
-    }
-
-    private void readEmbedding(float[] dst, int offset, int index) {
-        int length = positions * dims;
-        io.clear();
-        io.limit(length * 4);
-        try {
-            long pos = (long) index * length * 4;
-            while (io.hasRemaining()) {
-                int r = spill.read(io, pos);
-                if (r < 0) {
-                    throw new IOException("spill file ended early");
-                }
-                pos += r;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read spilled embeddings: " + e.getMessage(), e);
-        }
-        io.flip();
-        io.asFloatBuffer().get(dst, offset, length);
-    }
-
-
     @Override
     public void close() {
         if (spill != null) {
-            try {
-                spill.close();
-            } catch (IOException ignored) {
-                // DELETE_ON_CLOSE; nothing else to do
-            }
+            spill.close();
         }
     }
 }

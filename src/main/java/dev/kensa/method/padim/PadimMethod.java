@@ -37,9 +37,14 @@ public final class PadimMethod implements DetectionMethod {
         return List.of("layer1", "layer2", "layer3");
     }
 
+    /**
+     * Exact leave-one-out first (the default): measured on bottle and transistor (CalibrationBiasExperiment) it gives
+     * the threshold of an N-1 image model for every good image at about half the fit time of 5-fold, whose smaller
+     * fold models score the goods up to 4 % higher at the threshold.
+     */
     @Override
     public List<HeldOutPlan.Mode> heldOutModes() {
-        return List.of(HeldOutPlan.Mode.KFOLD, HeldOutPlan.Mode.LOO);
+        return List.of(HeldOutPlan.Mode.LOO, HeldOutPlan.Mode.KFOLD);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kensa.method.patchcore;
 
+import dev.kensa.bundle.BinaryFiles;
 import dev.kensa.bundle.BundleException;
 import dev.kensa.score.HalfFloat;
 
@@ -8,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -98,7 +98,7 @@ public record MemoryBank(float[] values, int rows, int dims, boolean float16) {
 
     /** @param label how refusals name the file, e.g. "memory_bank.bin" */
     public static Header readHeader(Path file, String label) {
-        try (FileChannel ch = open(file, label)) {
+        try (FileChannel ch = BinaryFiles.openRead(file, label)) {
             return header(ch, label);
         } catch (IOException e) {
             throw new BundleException(label + ": cannot read (" + e.getMessage() + ")", e);
@@ -106,7 +106,7 @@ public record MemoryBank(float[] values, int rows, int dims, boolean float16) {
     }
 
     public static MemoryBank read(Path file, String label) {
-        try (FileChannel ch = open(file, label)) {
+        try (FileChannel ch = BinaryFiles.openRead(file, label)) {
             Header h = header(ch, label);
             float[] values = new float[h.rows() * h.dims()];
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
@@ -135,31 +135,9 @@ public record MemoryBank(float[] values, int rows, int dims, boolean float16) {
         }
     }
 
-    private static FileChannel open(Path file, String label) throws IOException {
-        try {
-            return FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new BundleException(label + ": missing", e);
-        }
-    }
-
     private static Header header(FileChannel ch, String label) throws IOException {
         long size = ch.size();
-        if (size < HEADER_BYTES) {
-            throw new BundleException(label + ": " + size + " bytes, shorter than the " + HEADER_BYTES + "-byte header");
-        }
-        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        while (buf.hasRemaining()) {
-            if (ch.read(buf, buf.position()) < 0) {
-                throw new BundleException(label + ": header ends early");
-            }
-        }
-        buf.flip();
-        byte[] magic = new byte[8];
-        buf.get(magic);
-        if (!MAGIC.equals(new String(magic, StandardCharsets.ISO_8859_1))) {
-            throw new BundleException(label + ": not a Kensa memory bank (expected magic " + MAGIC + ")");
-        }
+        ByteBuffer buf = BinaryFiles.header(ch, HEADER_BYTES, MAGIC, "Kensa memory bank", label);
         int version = buf.getInt();
         int dtype = buf.getInt();
         int rows = buf.getInt();

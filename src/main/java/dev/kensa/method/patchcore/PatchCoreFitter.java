@@ -7,6 +7,7 @@ import dev.kensa.embedding.LocalPatchFeatures;
 import dev.kensa.method.FitContext;
 import dev.kensa.method.Grid;
 import dev.kensa.method.HeldOutPlan;
+import dev.kensa.method.SpillFile;
 import dev.kensa.method.MethodFitter;
 import dev.kensa.method.MethodModel;
 import dev.kensa.method.MethodOptions;
@@ -14,18 +15,11 @@ import dev.kensa.score.KCenterCoreset;
 import dev.kensa.score.NearestNeighbours;
 import dev.kensa.score.RandomProjection;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.function.IntConsumer;
 
 /**
@@ -54,8 +48,7 @@ final class PatchCoreFitter implements MethodFitter {
     private final int images;
     private final RandomProjection projection;
     private final float[] projected;   // [N * P][k]
-    private final FileChannel spill;   // [N * P][D] float32
-    private final ByteBuffer io;
+    private final SpillFile spill;   // [N * P][D] float32
     private final boolean[] added;
     private float[] embedding;
     private PatchCoreModel model;
@@ -98,20 +91,7 @@ final class PatchCoreFitter implements MethodFitter {
         this.projection = new RandomProjection(dims, k, options.seed() ^ 0x9E3779B97F4A7C15L);
         this.projected = new float[(int) (patches * k)];
         this.added = new boolean[images];
-        try {
-            Path file = Files.createTempFile("kensa-patchcore-", ".bank");
-            long usable = Files.getFileStore(file).getUsableSpace();
-            if (usable < bankBytes) {
-                Files.deleteIfExists(file);
-                throw new KensaException(String.format("patchcore: the fit spills %d MB of patch features to %s, which has"
-                        + " %d MB free", bankBytes >> 20, file.getParent(), usable >> 20));
-            }
-            this.spill = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    StandardOpenOption.DELETE_ON_CLOSE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("patchcore: cannot create the fit's spill file: " + e.getMessage(), e);
-        }
-        this.io = ByteBuffer.allocateDirect(positions * dims * 4).order(ByteOrder.LITTLE_ENDIAN);
+        this.spill = SpillFile.create("kensa-patchcore-", positions * dims, bankBytes, "patchcore: patch features");
     }
 
     @Override
@@ -125,7 +105,7 @@ final class PatchCoreFitter implements MethodFitter {
         int k = projection.outDims();
         for (int slot = 0; slot < n; slot++) {
             int image = imageIndices[slot];
-            writeImage(embedding, slot * length, image);
+            spill.write(image, embedding, slot * length);
             projection.project(embedding, slot * length, positions, projected, image * positions * k);
             added[image] = true;
         }
@@ -195,22 +175,9 @@ final class PatchCoreFitter implements MethodFitter {
         float[] values = new float[sorted.length * dims];
         int[] start = new int[images + 1];
         ByteBuffer row = ByteBuffer.allocateDirect(dims * 4).order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            for (int r = 0; r < sorted.length; r++) {
-                row.clear();
-                long pos = (long) sorted[r] * dims * 4;
-                while (row.hasRemaining()) {
-                    int read = spill.read(row, pos + row.position());
-                    if (read < 0) {
-                        throw new IOException("spill file ended early");
-                    }
-                }
-                row.flip();
-                row.asFloatBuffer().get(values, r * dims, dims);
-                start[sorted[r] / positions + 1]++;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("patchcore: cannot read spilled patch features: " + e.getMessage(), e);
+        for (int r = 0; r < sorted.length; r++) {
+            spill.readFloats((long) sorted[r] * dims, values, r * dims, dims, row);
+            start[sorted[r] / positions + 1]++;
         }
         for (int i = 0; i < images; i++) {
             start[i + 1] += start[i];
@@ -240,7 +207,7 @@ final class PatchCoreFitter implements MethodFitter {
         int[] nearest = new int[positions];
         try (NearestNeighbours search = new NearestNeighbours(bank.values(), bank.rows(), dims, context.threads())) {
             for (int i = 0; i < images; i++) {
-                readImage(own, 0, i);
+                spill.read(i, own, 0);
                 int from = imageStart[i];
                 int to = imageStart[i + 1];
                 if (to - from >= bank.rows()) {
@@ -256,7 +223,7 @@ final class PatchCoreFitter implements MethodFitter {
     }
 
     private double[] outOfFold(int k, IntConsumer progress) {
-        int[] foldOf = folds(images, k, options.seed());
+        int[] foldOf = HeldOutPlan.assignFolds(images, k, options.seed());
         double[] scores = new double[images];
         float[] own = new float[positions * dims];
         float[] distances = new float[positions];
@@ -275,7 +242,7 @@ final class PatchCoreFitter implements MethodFitter {
                     if (!skip[i]) {
                         continue;
                     }
-                    readImage(own, 0, i);
+                    spill.read(i, own, 0);
                     search.search(own, positions, distances, nearest);
                     scores[i] = PatchCoreScoring.imageScore(own, 0, distances, nearest, 0, positions, bank.values(),
                             bank.rows(), dims, model.neighbours(), 0, 0);
@@ -286,59 +253,8 @@ final class PatchCoreFitter implements MethodFitter {
         return scores;
     }
 
-    /** Fold of each image: a seeded shuffle dealt round-robin. */
-    static int[] folds(int n, int k, long seed) {
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        java.util.Collections.shuffle(Arrays.asList(order), new Random(seed ^ 0x5DEECE66DL));
-        int[] fold = new int[n];
-        for (int i = 0; i < n; i++) {
-            fold[order[i]] = i % k;
-        }
-        return fold;
-    }
-
-    private void writeImage(float[] src, int offset, int image) {
-        io.clear();
-        io.asFloatBuffer().put(src, offset, positions * dims);
-        io.limit(positions * dims * 4);
-        try {
-            long pos = (long) image * positions * dims * 4;
-            while (io.hasRemaining()) {
-                pos += spill.write(io, pos);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("patchcore: cannot spill patch features to disk: " + e.getMessage(), e);
-        }
-    }
-
-    private void readImage(float[] dst, int offset, int image) {
-        io.clear();
-        io.limit(positions * dims * 4);
-        try {
-            long pos = (long) image * positions * dims * 4;
-            while (io.hasRemaining()) {
-                int r = spill.read(io, pos);
-                if (r < 0) {
-                    throw new IOException("spill file ended early");
-                }
-                pos += r;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("patchcore: cannot read spilled patch features: " + e.getMessage(), e);
-        }
-        io.flip();
-        io.asFloatBuffer().get(dst, offset, positions * dims);
-    }
-
     @Override
     public void close() {
-        try {
-            spill.close();
-        } catch (IOException ignored) {
-            // DELETE_ON_CLOSE; nothing else to do
-        }
+        spill.close();
     }
 }

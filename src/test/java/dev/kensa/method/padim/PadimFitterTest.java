@@ -34,7 +34,7 @@ class PadimFitterTest {
 
     @Test
     void foldsAreBalanced() {
-        int[] folds = PadimFitter.assignFolds(209, 5, 42);
+        int[] folds = dev.kensa.method.HeldOutPlan.assignFolds(209, 5, 42);
         int[] counts = new int[5];
         for (int f : folds) {
             counts[f]++;
