@@ -1,5 +1,6 @@
 package dev.kensa.bundle;
 
+import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.method.MethodModel;
 
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
  * @param backboneSource  the ONNX backbone, copied into the bundle as backbone.onnx
  * @param model           the method's fitted model (its layers are the backbone outputs the bundle uses)
  * @param selfTests       golden images with the score they must reproduce at every load (may be empty)
+ * @param calibration     calibration.json: where the threshold came from; null for an import without one
  */
 public record BundleDraft(
         String id,
@@ -22,7 +24,14 @@ public record BundleDraft(
         MethodModel model,
         Manifest.Training training,
         PipelineConfig pipeline,
-        List<SelfTestDraft> selfTests) {
+        List<SelfTestDraft> selfTests,
+        CalibrationRecord calibration) {
+
+    /** A draft without a calibration record (imports, tests of older bundles). */
+    public BundleDraft(String id, String name, String producerVersion, Path backboneSource, Manifest.Input input,
+                       MethodModel model, Manifest.Training training, PipelineConfig pipeline, List<SelfTestDraft> selfTests) {
+        this(id, name, producerVersion, backboneSource, input, model, training, pipeline, selfTests, null);
+    }
 
     /**
      * @param fileName plain file name, stored as selftest/&lt;fileName&gt; (".png" appended when missing)
