@@ -103,6 +103,7 @@ public class ServeCommand implements Callable<Integer> {
         s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
         s.put("sources", daemon.sources());
+        s.put("drift", Arc.container().instance(dev.kensa.daemon.DriftWatch.class).get().status());
         return s;
     }
 }
