@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * images) leave it {@code ok}; the same parts with the camera moved by 15 pixels (OpenCV warpAffine: within every
  * learned image-quality limit, so no gate turns them into ERRORs) raise it to {@code warning} within the window, in
  * the status API, the {@code kensa_score_drift} gauge and the retained MQTT status, without changing a verdict; a hot
- * swap starts it over.
+ * swap to a bundle without calibration.json starts it over and says why it cannot judge.
  *
  * <p>Why not darkened or blurred goods: measured with this bundle (DriftShiftExperiment), PaDiM scores of darkened
  * bottles go down (x0.85: window median ratio 1.01, z -0.1), brightened ones rise little (x1.3: z 2.8), and a blur
@@ -76,8 +76,14 @@ class DriftIT {
         bundle = BundleFitter.fit(new FitOptions(train, d.backbone(), d.output(), holdout, null, "drift", "padim", null,
                 d.methodOptions(), d.fpr(), d.margin(), null, d.folds(), true, d.resize(), d.crop(), d.sigma(), d.batchSize(),
                 d.threads()), false).bundle().dir();
+        // the swap target is a bundle from before calibration records: its manifest does not list calibration.json
+        Path b = TinyBundle.fit(tmp, "b", 100, "mahalanobis");
+        var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(b.resolve("manifest.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("sha256")).remove("calibration.json");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(b.resolve("manifest.json").toFile(), manifest);
+        Files.delete(b.resolve("calibration.json"));
         zipB = tmp.resolve("b.zip");
-        BundleWriter.zip(TinyBundle.fit(tmp, "b", 100, "mahalanobis"), zipB);
+        BundleWriter.zip(b, zipB);
     }
 
     static JsonNode drift(Daemon d) throws Exception {
@@ -181,12 +187,14 @@ class DriftIT {
             JsonNode reset = drift(d);
             assertEquals("insufficient-data", reset.get("state").asText(), reset.toString());
             assertEquals(0, reset.get("window").asInt(), reset.toString());
-            assertEquals("the bundle has 12 calibration scores, drift needs 30", reset.get("reason").asText());
+            assertEquals("the model has no calibration record (bundle older than calibration.json): nothing to compare "
+                    + "the scores with", reset.get("reason").asText());
             assertFalse(Instant.parse(reset.get("since").asText()).isBefore(beforeSwap.minusSeconds(1)), reset.toString());
             assertTrue(Double.isNaN(gauge(d)));
             inspect(d, goods.get(0), JSON.readTree(d.get("/api/v1/status").body()).at("/model/threshold").asDouble());
             JsonNode one = drift(d);
             assertEquals(1, one.get("window").asInt(), "the new model's scores fill the new window: " + one);
+            assertEquals("insufficient-data", one.get("state").asText(), "no reference, whatever the window holds");
             assertNotNull(statusWithDrift(sub, "insufficient-data"), "the retained status after the swap");
         }
     }
