@@ -177,6 +177,15 @@ class DriftIT {
             JsonNode mqttWarning = statusWithDrift(sub, "warning");
             assertNotNull(mqttWarning, "the retained MQTT status turns to warning");
             assertEquals(warning.get("since").asText(), mqttWarning.at("/drift/since").asText());
+            if (Files.isExecutable(StatusPageIT.CHROMIUM) || "true".equalsIgnoreCase(System.getenv("CI"))) {
+                // the status page, rendered by a real browser: the technician's words, in the card and the banner
+                String dom = StatusPageIT.chromium(tmp.resolve("dom"), "--dump-dom", "http://127.0.0.1:" + d.port + "/");
+                String words = StatusPageIT.textOf(dom, "model-drift");
+                assertNotNull(words, dom.substring(0, Math.min(4000, dom.length())));
+                assertTrue(words.startsWith("Scores of parts are drifting up since ") && words.contains("Verdicts are unchanged."), words);
+                assertTrue(dom.contains("<li>" + words + "</li>"), "the banner repeats it: " + dom.substring(0, Math.min(4000, dom.length())));
+                System.out.println("status page: " + words);
+            }
 
             // a hot swap: the new model's scores start a new window against its own calibration
             Instant beforeSwap = Instant.now();
