@@ -76,8 +76,20 @@ class DriftIT {
         bundle = BundleFitter.fit(new FitOptions(train, d.backbone(), d.output(), holdout, null, "drift", "padim", null,
                 d.methodOptions(), d.fpr(), d.margin(), null, d.folds(), true, d.resize(), d.crop(), d.sigma(), d.batchSize(),
                 d.threads()), false).bundle().dir();
-        // the swap target is a bundle from before calibration records: its manifest does not list calibration.json
-        Path b = TinyBundle.fit(tmp, "b", 100, "mahalanobis");
+        // the swap target is the same model as a bundle from before calibration records: its manifest does not list
+        // calibration.json (so it is another bundle, another sha256), and no second fit is needed
+        Path b = tmp.resolve("b");
+        Files.createDirectories(b);
+        try (var s = Files.walk(bundle)) {
+            for (Path p : s.toList()) {
+                Path to = b.resolve(bundle.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
         var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(b.resolve("manifest.json").toFile());
         ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("sha256")).remove("calibration.json");
         JSON.writerWithDefaultPrettyPrinter().writeValue(b.resolve("manifest.json").toFile(), manifest);
