@@ -207,6 +207,17 @@ public interface KensaConfig {
         long maxBytes();
     }
 
+    Drift drift();
+
+    interface Drift {
+        /**
+         * Scores of the latest inspected parts (OK and NG; ERROR has none) compared with the bundle's calibration
+         * scores by the drift monitor; it decides from min(100, window) scores on.
+         */
+        @WithDefault("500")
+        int window();
+    }
+
     /** Images waiting to be inspected before new ones are refused (HTTP 503): the back-pressure bound. */
     @WithDefault("64")
     int queueCapacity();

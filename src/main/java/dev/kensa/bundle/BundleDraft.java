@@ -1,5 +1,6 @@
 package dev.kensa.bundle;
 
+import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.method.MethodModel;
 
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.List;
  * @param model           the method's fitted model (its layers are the backbone outputs the bundle uses)
  * @param selfTests       golden images with the score they must reproduce at every load (may be empty)
  * @param imported        where an import took the model from (manifest {@code imported}); null for a fit
+ * @param calibration     calibration.json: where the threshold came from; null for an import without one
  */
 public record BundleDraft(
         String id,
@@ -24,12 +26,13 @@ public record BundleDraft(
         Manifest.Training training,
         PipelineConfig pipeline,
         List<SelfTestDraft> selfTests,
-        Manifest.Imported imported) {
+        Manifest.Imported imported,
+        CalibrationRecord calibration) {
 
-    /** A draft of a fit: not imported. */
+    /** A draft neither imported nor with a calibration record (tests of older bundles). */
     public BundleDraft(String id, String name, String producerVersion, Path backboneSource, Manifest.Input input,
                        MethodModel model, Manifest.Training training, PipelineConfig pipeline, List<SelfTestDraft> selfTests) {
-        this(id, name, producerVersion, backboneSource, input, model, training, pipeline, selfTests, null);
+        this(id, name, producerVersion, backboneSource, input, model, training, pipeline, selfTests, null, null);
     }
 
     /**

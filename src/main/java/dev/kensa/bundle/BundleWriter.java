@@ -1,5 +1,6 @@
 package dev.kensa.bundle;
 
+import dev.kensa.calibration.CalibrationRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kensa.method.MethodManifest;
 import dev.kensa.util.FileTrees;
@@ -56,6 +57,11 @@ public final class BundleWriter {
 
             Files.write(outDir.resolve(BundleReader.PIPELINE), prettyJson(draft.pipeline()), StandardOpenOption.CREATE_NEW);
             files.add(BundleReader.PIPELINE);
+
+            if (draft.calibration() != null) {
+                Files.write(outDir.resolve(CalibrationRecord.FILE), draft.calibration().toJson(), StandardOpenOption.CREATE_NEW);
+                files.add(CalibrationRecord.FILE);
+            }
 
             List<Manifest.SelfTest> selfTests = new ArrayList<>();
             for (BundleDraft.SelfTestDraft t : selfTests(draft)) {
@@ -155,6 +161,9 @@ public final class BundleWriter {
         require(d.model() != null, where, "draft has no model");
         require(!d.model().layers().isEmpty(), where, "draft model uses no backbone outputs");
         require(d.pipeline() != null, where, "draft has no pipeline");
+        require(d.calibration() == null || d.pipeline().threshold() != null && d.pipeline().threshold().image() != null
+                && d.calibration().threshold() == d.pipeline().threshold().image().value(), where,
+                "calibration.json threshold is not the pipeline's image threshold");
         Set<String> names = new HashSet<>();
         for (BundleDraft.SelfTestDraft t : selfTests(d)) {
             require(t != null && t.fileName() != null, where, "self-test without a file name");

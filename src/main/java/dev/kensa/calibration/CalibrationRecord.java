@@ -441,7 +441,7 @@ public record CalibrationRecord(String format, Method method, Integer folds, dou
 
     /** {@link #renderSvg()} in a figure with the method and the false-reject line as its caption. */
     public String renderHtml() {
-        return "<figure class=calibration>" + renderSvg() + "<figcaption>" + escape(methodLine()) + "<br>"
+        return "<figure class=\"calibration\">" + renderSvg() + "<figcaption>" + escape(methodLine()) + "<br/>"
                 + escape(falseRejectLine()) + "</figcaption></figure>";
     }
 

@@ -1,5 +1,6 @@
 package dev.kensa.cli;
 
+import dev.kensa.calibration.CalibrationRecord;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kensa.bundle.BundleReader;
@@ -22,7 +23,9 @@ public class BundleCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Print a bundle's manifest and pipeline.")
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Print a bundle's manifest and pipeline (JSON, "
+            + "stdout) and its calibration: the score histogram split at the threshold and the expected false-reject rate "
+            + "(stderr).")
     public static class Info implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -41,7 +44,30 @@ public class BundleCommand implements Runnable {
             node.put("method", b.method());
             node.put("model", b.model().describe());
             node.put("modelMemoryBytes", b.model().memoryBytes());
+            CalibrationRecord cal = b.calibration();
+            if (cal != null) {
+                var c = m.createObjectNode();
+                c.put("method", cal.method().id());
+                if (cal.folds() != null) {
+                    c.put("folds", cal.folds());
+                }
+                c.put("goods", cal.scores().size());
+                c.put("fprTarget", cal.fprTarget());
+                c.put("threshold", cal.threshold());
+                c.set("falseRejects", m.valueToTree(cal.falseRejects()));
+                c.set("qualityLimits", m.valueToTree(cal.quality().limits()));
+                node.set("calibration", c);
+            } else {
+                node.putNull("calibration");
+            }
             spec.commandLine().getOut().println(m.writeValueAsString(node));
+            // for people, on stderr, so stdout stays one JSON document for scripts
+            spec.commandLine().getErr().print(cal != null
+                    ? cal.renderText() + cal.quality().limits().summary() + "\n"
+                    : "no calibration record (bundle older than " + CalibrationRecord.FILE + "): "
+                    + "no score histogram or false-reject interval; drift waits without a reference and image-quality "
+                    + "gates use the absolute floors\n");
+            spec.commandLine().getErr().flush();
             return 0;
         }
     }

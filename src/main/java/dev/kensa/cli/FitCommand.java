@@ -41,6 +41,11 @@ public class FitCommand implements Callable<Integer> {
         spec.commandLine().getErr().printf("threshold %.4f from %s: rejects %.1f %% of those goods%s%n", r.threshold(), r.thresholdSource(),
                 100 * r.goodRejectRate(), r.defectAcceptRate() == null ? ""
                         : String.format(", catches %.1f %% of the dev defects", 100 * (1 - r.defectAcceptRate())));
+        dev.kensa.calibration.CalibrationRecord cal = r.bundle().calibration();
+        if (cal != null) {
+            spec.commandLine().getErr().println(cal.falseRejectLine());
+            spec.commandLine().getErr().println(cal.quality().limits().summary());
+        }
         spec.commandLine().getOut().println(r.bundle().dir());
         return 0;
     }

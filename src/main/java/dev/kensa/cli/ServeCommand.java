@@ -41,6 +41,9 @@ public class ServeCommand implements Callable<Integer> {
         String chosenBackend = backend != null ? backend : config.backend();
         // before anything listens or loads: a box told to use TensorRT without a usable GPU stops here, saying why
         dev.kensa.gpu.Backends.choose(dev.kensa.gpu.Backends.Mode.parse(chosenBackend));
+        if (config.drift().window() < 1) {
+            throw new dev.kensa.KensaException("kensa.drift.window must be at least 1, got " + config.drift().window());
+        }
         // refuse a bad token file before anything listens
         if (config.api().tokenFile().isPresent()) {
             Arc.container().instance(dev.kensa.http.ApiToken.class).get().load(config.api().tokenFile().get());
@@ -103,6 +106,7 @@ public class ServeCommand implements Callable<Integer> {
         s.put("model", a != null ? a.ref() : null);
         s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
         s.put("sources", daemon.sources());
+        s.put("drift", Arc.container().instance(dev.kensa.daemon.DriftWatch.class).get().status());
         return s;
     }
 }

@@ -53,6 +53,8 @@ public class InspectionQueue {
     @Inject
     ResultStore results;
     @Inject
+    DriftWatch drift;
+    @Inject
     KensaConfig config;
 
     private BlockingQueue<Job> queue;
@@ -161,7 +163,9 @@ public class InspectionQueue {
                         Job j = jobs.get(in.index());
                         try {
                             Inspection named = withPartId(in, j.input().partId());
-                            j.done().complete(new Recorded(named, results.record(named, model.inspector(), j.bytes())));
+                            JournalEntry entry = results.record(named, model.inspector(), j.bytes());
+                            drift.observe(model, named.result()); // watches only: the verdict is already recorded
+                            j.done().complete(new Recorded(named, entry));
                         } catch (RuntimeException e) {
                             j.done().completeExceptionally(e);
                         }

@@ -142,6 +142,11 @@ public final class DriftMonitor {
      *                  in-sample calibration): the state then stays insufficient-data
      */
     public synchronized void reset(String model, double[] reference) {
+        reset(model, reference, clock.instant());
+    }
+
+    /** As {@link #reset(String, double[])}, with the time the model changed as the new state's {@code since}. */
+    public synchronized void reset(String model, double[] reference, Instant since) {
         this.model = model;
         if (reference == null) {
             this.reference = null;
@@ -155,7 +160,7 @@ public final class DriftMonitor {
         u2 = 0;
         z = Double.NaN;
         state = State.INSUFFICIENT_DATA;
-        since = clock.instant();
+        this.since = Objects.requireNonNull(since);
     }
 
     /**

@@ -44,9 +44,15 @@ public final class Evaluator {
      *
      * Of the test images that could be read (the others are named in {@code report.errorImages()}):
      *
-     * @param heatmaps heatmap JPEG per test image (null entries when the set is too large to keep them all)
+     * @param heatmaps    heatmap JPEG per test image (null entries when the set is too large to keep them all)
+     * @param calibration the evaluated bundle's calibration record (null for a bundle without one)
      */
-    public record Evaluation(EvalReport report, List<Path> images, double[] scores, boolean[] anomalous, byte[][] heatmaps) {
+    public record Evaluation(EvalReport report, List<Path> images, double[] scores, boolean[] anomalous, byte[][] heatmaps,
+                             dev.kensa.calibration.CalibrationRecord calibration) {
+        /** Without a calibration record (a bundle written before calibration.json). */
+        public Evaluation(EvalReport report, List<Path> images, double[] scores, boolean[] anomalous, byte[][] heatmaps) {
+            this(report, images, scores, anomalous, heatmaps, null);
+        }
     }
 
     /** Test sets up to this size keep every heatmap for the report (about 15 KB each). */
@@ -187,7 +193,7 @@ public final class Evaluator {
             }
         }
         return new Evaluation(report, List.copyOf(scoredImages), kept(scores, failed), kept(anomalous, failed),
-                scoredHeatmaps.toArray(new byte[0][]));
+                scoredHeatmaps.toArray(new byte[0][]), bundle.calibration());
     }
 
     private static Path maskOfTest(Path dataset, Path image) {

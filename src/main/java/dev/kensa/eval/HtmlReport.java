@@ -59,7 +59,7 @@ public final class HtmlReport {
                         + "figure{margin:0;width:200px}figure img{width:200px;height:auto;border:1px solid #ccd}"
                         + "figcaption{font-size:12px;word-break:break-all}.caught{color:#b3261e}.passed{color:#1e7b34}"
                         + ".missed{color:#8a4b00;background:#fff1d6;padding:0 3px}.false-reject{color:#8a4b00;background:#fff1d6;padding:0 3px}"
-                        + ".note{color:#667}")
+                        + ".note{color:#667}figure.calibration{width:auto}figure.calibration figcaption{font-size:13px;word-break:normal}")
                 .append("</style></head><body>");
         header(h, r, header);
         h.append("<div class=\"tables\"><div>");
@@ -69,7 +69,9 @@ public final class HtmlReport {
         h.append("</div></div>");
         h.append("<div class=\"charts\"><div><h2>Image ROC</h2>").append(rocSvg(e)).append("</div>");
         h.append("<div><h2>Image scores</h2>").append(histogramSvg(e)).append("</div></div>");
+        calibration(h, e);
         byType(h, e);
+        operatingPoints(h, e.report());
         galleries(h, e);
         h.append("<p class=\"note\">Heatmap colours are anchored to the threshold: blue is well below it, "
                 + "green-yellow at it, red at 1.5x and above.</p></body></html>\n");
@@ -127,6 +129,65 @@ public final class HtmlReport {
             }
         }
         return parent.getFileName().toString();
+    }
+
+    /**
+     * The bundle's calibration: the scores of the goods the threshold was chosen from as a histogram split at the
+     * threshold, with the expected false-reject rate and its 95 % interval; or why there is none.
+     */
+    private static void calibration(StringBuilder h, Evaluator.Evaluation e) {
+        h.append("<h2 id=\"h-calibration\">Calibration of the threshold</h2>");
+        dev.kensa.calibration.CalibrationRecord c = e.calibration();
+        if (c == null) {
+            h.append("<p class=\"note\" id=\"no-calibration\">The bundle has no calibration record (written before "
+                    + "calibration.json): no score distribution or false-reject interval to show.</p>");
+            return;
+        }
+        // inline SVG in HTML needs no namespace, and the report names no URL (it is self-contained)
+        h.append("<figure class=\"calibration\" id=\"calibration\">")
+                .append(c.renderSvg().replace(" xmlns=\"http://www.w3.org/2000/svg\"", ""))
+                .append("<figcaption>").append(esc(c.methodLine())).append("<br/><b id=\"false-reject-line\">")
+                .append(esc(c.falseRejectLine())).append("</b></figcaption></figure>");
+    }
+
+    /**
+     * TPR and FPR on the test set at the shipped threshold and at the test goods' own FPR 0 / 1 / 5 % thresholds, then
+     * the defects caught at FPR 0 % (the NG list an engineer reviews), highest score first.
+     */
+    private static void operatingPoints(StringBuilder h, EvalReport r) {
+        h.append("<h2 id=\"h-operating-points\">Operating points on the test set</h2>");
+        h.append("<table id=\"operating-points\"><thead><tr><th>threshold at</th><th class=\"num\">threshold</th>"
+                + "<th class=\"num\">defects caught (TPR)</th><th class=\"num\">false rejects (FPR)</th></tr></thead><tbody>");
+        for (EvalReport.OperatingPoint op : r.operatingPoints() == null ? List.<EvalReport.OperatingPoint>of() : r.operatingPoints()) {
+            h.append("<tr data-point=\"").append(esc(op.name())).append("\"><td>").append(esc(pointWords(op.name())))
+                    .append("</td><td class=\"num\">").append(fmt(op.threshold(), 4)).append("</td><td class=\"num\">")
+                    .append(pct(op.tpr())).append("</td><td class=\"num\">").append(pct(op.fpr())).append("</td></tr>");
+        }
+        h.append("</tbody></table>");
+        List<EvalReport.ScoredImage> ng = r.fpr0NgList() == null ? List.of() : r.fpr0NgList();
+        h.append("<h2 id=\"h-fpr0-ng\">NG list at FPR 0 % &#8212; ").append(ng.size())
+                .append(ng.size() == 1 ? " defect" : " defects").append(" above every test good</h2>");
+        if (ng.isEmpty()) {
+            h.append("<p class=\"note\" id=\"fpr0-ng-empty\">No defect scores above the highest test good.</p>");
+            return;
+        }
+        h.append("<table id=\"fpr0-ng\"><thead><tr><th>image</th><th class=\"num\">score</th></tr></thead><tbody>");
+        for (EvalReport.ScoredImage s : ng) {
+            Path p = Path.of(s.image());
+            h.append("<tr><td title=\"").append(esc(s.image())).append("\">").append(esc(typeOf(p) + "/" + p.getFileName()))
+                    .append("</td><td class=\"num\">").append(fmt(s.score(), 4)).append("</td></tr>");
+        }
+        h.append("</tbody></table>");
+    }
+
+    private static String pointWords(String name) {
+        return switch (name) {
+            case "shipped" -> "shipped (the bundle's)";
+            case "fpr0" -> "FPR 0 % (above every test good)";
+            case "fpr1" -> "FPR 1 % of the test goods";
+            case "fpr5" -> "FPR 5 % of the test goods";
+            default -> name;
+        };
     }
 
     /** Counts per type: images, above the threshold, mean score; good first, then defect types by name. */

@@ -9,6 +9,7 @@ import dev.kensa.bundle.BundleWriter;
 import dev.kensa.bundle.Manifest;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.bundle.PipelineConfig;
+import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.image.ImageGeometry;
 import dev.kensa.image.ImagePreprocessor;
 import dev.kensa.method.DetectionMethod;
@@ -87,6 +88,8 @@ public final class BundleFitter {
         List<String> layers = o.layers() != null && !o.layers().isEmpty() ? o.layers() : method.defaultLayers();
         ImageGeometry geometry = new ImageGeometry(o.resize(), o.crop());
         ImagePreprocessor pre = new ImagePreprocessor(geometry, IMAGENET_MEAN, IMAGENET_STD, "RGB", 0);
+        // before the backbone loads: a camera fault among the "good" images is refused in seconds
+        CalibrationRecord.Quality quality = FitQuality.measure(train, o.trainDir(), pre, o.threads());
         FeatureExtractor fx = new FeatureExtractor(pre, new OnnxRuntimeBackbone(o.backbone(), layers, o.threads()), o.threads());
         boolean fxOwned = true;
         try {
@@ -98,6 +101,8 @@ public final class BundleFitter {
             long t0 = System.nanoTime();
             MethodModel model;
             double[] good = null;
+            List<String> goodFiles = null;
+            CalibrationRecord.Method calibrationMethod = null;
             String source = null;
             double calibrationSeconds;
             try (MethodFitter fitter = method.fitter(context)) {
@@ -122,6 +127,8 @@ public final class BundleFitter {
                     Progress cal = progress ? new Progress("calibrate", train.size()) : Progress.silent(train.size());
                     MethodFitter.HeldOutScores h = fitter.heldOut(cal::advance);
                     good = h.scores();
+                    goodFiles = names(o.trainDir(), train);
+                    calibrationMethod = plan.mode() == HeldOutPlan.Mode.LOO ? CalibrationRecord.Method.LOO : CalibrationRecord.Method.KFOLD;
                     source = h.source();
                 }
                 calibrationSeconds = (System.nanoTime() - c0) / 1e9;
@@ -142,14 +149,20 @@ public final class BundleFitter {
                         DevSet dev = DevSet.of(o.devDir());
                         good = scoreImages(inspector, dev.good(), "dev good");
                         defects = scoreImages(inspector, dev.defective(), "dev defect");
+                        goodFiles = names(o.devDir(), dev.good());
+                        calibrationMethod = CalibrationRecord.Method.DEV;
                         source = "dev(" + good.length + " good, " + defects.length + " defective: " + o.devDir() + ")";
                     } else if (o.holdoutDir() != null) {
                         List<Path> held = ImageFiles.list(o.holdoutDir(), "held-out good");
                         good = scoreImages(inspector, held, "held-out");
+                        goodFiles = names(o.holdoutDir(), held);
+                        calibrationMethod = CalibrationRecord.Method.HOLDOUT;
                         source = "holdout(" + good.length + " good: " + o.holdoutDir() + ")";
                     } else {
                         // uncalibrated: the training images' own scores, which are optimistic (seen in the fit)
                         good = scoreImages(inspector, train, "training");
+                        goodFiles = names(o.trainDir(), train);
+                        calibrationMethod = CalibrationRecord.Method.IN_SAMPLE;
                         source = "uncalibrated(max training score)";
                     }
                     calibrationSeconds += (System.nanoTime() - c0) / 1e9;
@@ -159,9 +172,17 @@ public final class BundleFitter {
                 List<BundleDraft.SelfTestDraft> selfTests = selfTests(train, inspector, o.resize());
                 PipelineConfig pipeline = PipelineConfig.of(image, o.sigma(),
                         new PipelineConfig.ImageThreshold(threshold, o.calibrate() ? o.fpr() : 0, source));
+                double fprTarget = o.calibrate() ? o.fpr() : 0;
+                List<CalibrationRecord.Score> scores = new ArrayList<>(good.length);
+                for (int i = 0; i < good.length; i++) {
+                    scores.add(new CalibrationRecord.Score(goodFiles.get(i), good[i]));
+                }
+                CalibrationRecord calibration = CalibrationRecord.of(calibrationMethod,
+                        calibrationMethod == CalibrationRecord.Method.KFOLD ? plan.folds() : null, fprTarget,
+                        fprTarget == 0 ? (o.calibrate() ? o.margin() : 0.0) : null, threshold, scores, quality);
                 Manifest.Input input = new Manifest.Input("image", o.crop(), o.crop(), IMAGENET_MEAN, IMAGENET_STD, "RGB");
                 BundleDraft draft = new BundleDraft(id, name, Version.VERSION, o.backbone(), input, model,
-                        new Manifest.Training(train.size(), o.trainDir().toAbsolutePath().toString(), null), pipeline, selfTests);
+                        new Manifest.Training(train.size(), o.trainDir().toAbsolutePath().toString(), null), pipeline, selfTests, null, calibration);
                 ModelBundle bundle = writeBundle(o.output(), draft);
                 return new FitReport(bundle, train.size(), fitSeconds, calibrationSeconds, threshold, source,
                         ThresholdCalibration.rateAbove(good, threshold),
@@ -197,6 +218,10 @@ public final class BundleFitter {
                     + "; give --holdout or --dev images");
         }
         return HeldOutPlan.kfold(k);
+    }
+
+    private static List<String> names(Path root, List<Path> files) {
+        return files.stream().map(p -> FitQuality.relativeName(root, p)).toList();
     }
 
     private static ModelBundle writeBundle(Path output, BundleDraft draft) {

@@ -31,6 +31,8 @@ public class StatusResource {
     KensaConfig config;
     @Inject
     dev.kensa.daemon.InspectionQueue queue;
+    @Inject
+    dev.kensa.daemon.DriftWatch drift;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -65,6 +67,7 @@ public class StatusResource {
             s.put("model", null);
             s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
         }
+        s.put("drift", drift.status()); // scores against the model's calibration scores; never changes a verdict
         s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("OK", counters.ok());

@@ -174,7 +174,7 @@ public final class NotebookImport {
             }
             read.addAll(arrays.files());
             BundleDraft draft = new BundleDraft(id, name, Version.VERSION + " (bundle import)", o.backbone(), input, model,
-                    null, pipeline, selfTests, imported(dir, read));
+                    null, pipeline, selfTests, imported(dir, read), null);
             return write(o.output(), draft);
         } finally {
             if (fxOwned) {

@@ -155,7 +155,7 @@ class CalibrationRecordTest {
         assertTrue(texts.contains("threshold 18.91"), texts.toString());
         assertTrue(texts.contains("0") && texts.contains("goods"), "count axis: " + texts);
         String html = r.renderHtml();
-        assertTrue(html.startsWith("<figure class=calibration><svg") && html.contains(r.falseRejectLine()), html);
+        assertTrue(html.startsWith("<figure class=\"calibration\"><svg") && html.contains(r.falseRejectLine()), html);
     }
 
     @Test

@@ -64,6 +64,34 @@ class CliTest {
         assertEquals(0, r.exit(), r.err());
         assertEquals(bundle.toString(), r.out().trim());
         assertTrue(r.err().contains("threshold"), r.err());
+        assertTrue(r.err().contains("expected false-reject rate 0 % (95 % CI 0–30.8 %, 10 goods)"), r.err());
+    }
+
+    @Test
+    void bundleInfoShowsTheCalibrationOrSaysThereIsNone() throws Exception {
+        Run info = kensa("bundle", "info", bundle.toString());
+        assertEquals(0, info.exit(), info.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.out());
+        // the method's default calibration mode (k-fold or leave-one-out)
+        String mode = json.at("/calibration/method").asText();
+        assertTrue(mode.equals("kfold") || mode.equals("loo"), "stdout stays one JSON document: " + info.out());
+        assertEquals(10, json.at("/calibration/goods").asInt());
+        assertTrue(info.err().contains("calibration: 10 goods, " + (mode.equals("loo") ? "leave-one-out scores"
+                : "k-fold out-of-fold scores (k=5)") + "; threshold "), info.err());
+        assertTrue(info.err().contains(" threshold ") && info.err().contains("(above: NG) "), "the histogram is split at the threshold: " + info.err());
+        assertTrue(info.err().contains("expected false-reject rate 0 % (95 % CI 0–30.8 %, 10 goods)"), info.err());
+
+        Path old = tmp.resolve("old-bundle");
+        copyTree(bundle, old);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var manifest = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(old.resolve("manifest.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("sha256")).remove("calibration.json");
+        mapper.writerWithDefaultPrettyPrinter().writeValue(old.resolve("manifest.json").toFile(), manifest);
+        Files.delete(old.resolve("calibration.json"));
+        Run oldInfo = kensa("bundle", "info", old.toString());
+        assertEquals(0, oldInfo.exit(), oldInfo.err());
+        assertTrue(oldInfo.err().startsWith("no calibration record (bundle older than calibration.json)"), oldInfo.err());
+        assertTrue(mapper.readTree(oldInfo.out()).get("calibration").isNull());
     }
 
     @Test

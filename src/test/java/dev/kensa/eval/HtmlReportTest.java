@@ -113,6 +113,41 @@ class HtmlReportTest {
     }
 
     @Test
+    void calibrationHistogramThresholdAndInterval() throws Exception {
+        var c = eval.calibration();
+        assertEquals(dev.kensa.calibration.CalibrationRecord.Method.IN_SAMPLE, c.method(), "withCalibrate(false)");
+        assertEquals(c.falseRejectLine(), text("//b[@id='false-reject-line']"));
+        assertTrue(text("//b[@id='false-reject-line']").contains("(95 % CI 0–"), text("//b[@id='false-reject-line']"));
+        String svg = "//figure[@id='calibration']/*[local-name()='svg']";
+        int goods = 0;
+        for (Element r : all(svg + "/*[local-name()='rect']")) {
+            goods += Integer.parseInt(X.evaluate("substring-after(*[local-name()='title'], ': ')", r));
+        }
+        assertEquals(10, goods, "every calibration good in a bar");
+        assertTrue(text(svg + "/*[local-name()='text'][starts-with(., 'threshold')]").startsWith("threshold "));
+    }
+
+    @Test
+    void operatingPointsTableAndTheNgListAtFprZero() throws Exception {
+        List<Element> rows = all("//table[@id='operating-points']/tbody/tr");
+        List<String> names = rows.stream().map(r -> r.getAttribute("data-point")).toList();
+        assertEquals(List.of("shipped", "fpr0", "fpr1", "fpr5"), names);
+        for (int i = 0; i < rows.size(); i++) {
+            var op = eval.report().operatingPoints().get(i);
+            assertEquals(op.threshold(), Double.parseDouble(X.evaluate("normalize-space(td[2])", rows.get(i))), 1e-4);
+            assertEquals(String.format(Locale.ROOT, "%.1f %%", 100 * op.tpr()), X.evaluate("normalize-space(td[3])", rows.get(i)));
+        }
+        List<Element> ng = all("//table[@id='fpr0-ng']/tbody/tr");
+        assertEquals(eval.report().fpr0NgList().size(), ng.size());
+        assertFalse(ng.isEmpty(), "the mislabelled contamination scores above the goods, the broken bottles above it");
+        for (int i = 0; i < ng.size(); i++) {
+            var s = eval.report().fpr0NgList().get(i);
+            assertEquals(s.image(), ng.get(i).getElementsByTagName("td").item(0).getAttributes().getNamedItem("title").getNodeValue());
+            assertEquals(s.score(), Double.parseDouble(X.evaluate("normalize-space(td[2])", ng.get(i))), 1e-4);
+        }
+    }
+
+    @Test
     void timingsAreATableNotARawMap() throws Exception {
         List<Element> rows = all("//table[@id='timings']/tbody/tr");
         List<String> stages = new ArrayList<>();
