@@ -65,7 +65,7 @@ public class StatusResource {
             s.put("model", null);
             s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
         }
-        s.put("queue", Map.of("waiting", queue.waiting(), "capacity", config.queueCapacity()));
+        s.put("queue", ordered("waiting", queue.waiting(), "capacity", config.queueCapacity()));
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("OK", counters.ok());
         c.put("NG", counters.ng());
@@ -73,8 +73,10 @@ public class StatusResource {
         c.put("since", counters.since().toString()); // counters start with the process; the journal has the history
         s.put("counters", c);
         ResultJournal j = results.journal();
-        s.put("journal", Map.of("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq(), "backlog", j.backlog()));
-        s.put("ngArchive", Map.of("count", results.archive().count(), "bytes", results.archive().bytes()));
+        Map<String, Object> journal = ordered("lastSeq", j.lastSeq(), "publishedSeq", j.publishedSeq());
+        journal.put("backlog", j.backlog());
+        s.put("journal", journal);
+        s.put("ngArchive", ordered("count", results.archive().count(), "bytes", results.archive().bytes()));
         var p = daemon.publisher();
         Map<String, Object> mqtt = new LinkedHashMap<>();
         mqtt.put("configured", p != null);
@@ -86,9 +88,17 @@ public class StatusResource {
         mqtt.put("inspectHandled", in == null ? 0 : in.handled());
         s.put("mqtt", mqtt);
         var h = daemon.hotFolder();
-        s.put("hotFolder", h == null ? null : Map.of("dir", config.hotFolder().dir().map(Object::toString).orElse(""),
+        s.put("hotFolder", h == null ? null : ordered("dir", config.hotFolder().dir().map(Object::toString).orElse(""),
                 "processed", h.processed()));
         s.put("sources", daemon.sources()); // each source worker's state, in words
         return s;
+    }
+
+    /** Two fields in this order (Map.of's order differs from one process to the next). */
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
     }
 }

@@ -212,6 +212,7 @@ class ResultPublisherTest {
             assertEquals("offline", state.get("state").asText());
             assertEquals(DEVICE, state.get("deviceId").asText());
             assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
+            assertEquals("{state,deviceId}", dev.kensa.testing.JsonShape.of(will.getPayload()), "the Last Will's contract");
             assertEquals(1, will.getQos());
             // the will is retained: whoever looks later also sees offline
             try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
