@@ -6,13 +6,10 @@ import dev.kensa.daemon.ModelService;
 import dev.kensa.daemon.ResultStore;
 import dev.kensa.source.HotFolder;
 import dev.kensa.source.MqttInspectSource;
-import dev.kensa.Version;
 import dev.kensa.publish.EmbeddedBroker;
 import dev.kensa.publish.MqttSettings;
 import dev.kensa.publish.ResultPublisher;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.quarkus.arc.Arc;
 import io.quarkus.runtime.Quarkus;
 import picocli.CommandLine.Command;
@@ -67,8 +64,8 @@ public class ServeCommand implements Callable<Integer> {
             if (config.mqtt().username().isPresent()) {
                 mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
             }
-            long started = System.currentTimeMillis();
-            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, daemon, started));
+            dev.kensa.daemon.StatusService status = Arc.container().instance(dev.kensa.daemon.StatusService.class).get();
+            publisher = new ResultPublisher(mqtt, results.journal(), status::message);
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             models.manager().events(publisher::publishModelEvent); // replays the start-up load event
@@ -88,21 +85,5 @@ public class ServeCommand implements Callable<Integer> {
         }
         Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown
         return 0;
-    }
-
-    /** The retained MQTT status message (DESIGN §6). */
-    static Map<String, Object> status(KensaConfig config, ModelService models, dev.kensa.daemon.DaemonState daemon,
-                                      long started) {
-        dev.kensa.model.ModelManager.Loaded a = models.active();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
-        s.put("deviceId", config.deviceId());
-        s.put("version", Version.VERSION);
-        s.put("backend", a != null ? a.backend() : null);
-        s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
-        s.put("model", a != null ? a.ref() : null);
-        s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
-        s.put("sources", daemon.sources());
-        return s;
     }
 }

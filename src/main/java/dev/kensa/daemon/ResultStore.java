@@ -73,16 +73,16 @@ public class ResultStore {
         byte[] heatmap = in.map() != null ? inspector.heatmapJpeg(in) : new byte[0];
         JournalEntry e;
         try {
-            e = journal().append(new JournalEntry(0, in.result().id(), in.result().verdict().name(),
+            e = journal().append(new JournalEntry(0, in.result().id(), in.result().verdict(),
                     json.writeValueAsBytes(in.result()), heatmap));
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         }
-        if ("NG".equals(e.verdict())) {
+        if (e.verdict() == dev.kensa.verdict.Verdict.NG) {
             archive().add(e, image);
         }
         counters.count(e.verdict());
-        meters.counter("kensa.inspections", "verdict", e.verdict()).increment();
+        meters.counter("kensa.inspections", "verdict", e.verdict().name()).increment();
         InspectionResult.Timings t = in.result().timingsMs();
         if (t != null) {
             stage("decode", t.decode());

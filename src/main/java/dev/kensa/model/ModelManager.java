@@ -15,9 +15,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -126,13 +124,8 @@ public final class ModelManager implements AutoCloseable {
             }
         }
 
-        public Map<String, Object> ref() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", bundle.id());
-            m.put("name", bundle.manifest().name());
-            m.put("sha256", bundle.sha256());
-            m.put("method", bundle.method());
-            return m;
+        public ModelEvent.ModelRef ref() {
+            return new ModelEvent.ModelRef(bundle.id(), bundle.manifest().name(), bundle.sha256(), bundle.method());
         }
     }
 
@@ -155,10 +148,10 @@ public final class ModelManager implements AutoCloseable {
     private final Settings settings;
     private final Object users = new Object();
     private final ReentrantLock changes = new ReentrantLock();
-    private final List<Map<String, Object>> unsentEvents = new ArrayList<>();
-    private volatile Consumer<Map<String, Object>> events;
+    private final List<ModelEvent> unsentEvents = new ArrayList<>();
+    private volatile Consumer<ModelEvent> events;
     private volatile Loaded active;
-    private volatile Map<String, Object> lastRefusal;
+    private volatile ModelEvent.Refusal lastRefusal;
     private volatile String unavailable;
     private volatile long swaps;
     private volatile long refusals;
@@ -173,8 +166,8 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /** Where model events (load, swap, rollback, refusal) go, e.g. MQTT {@code model/event}; earlier ones are replayed. */
-    public void events(Consumer<Map<String, Object>> sink) {
-        List<Map<String, Object>> pending;
+    public void events(Consumer<ModelEvent> sink) {
+        List<ModelEvent> pending;
         synchronized (unsentEvents) {
             events = sink;
             pending = new ArrayList<>(unsentEvents);
@@ -206,7 +199,7 @@ public final class ModelManager implements AutoCloseable {
         return refusals;
     }
 
-    public Map<String, Object> lastRefusal() {
+    public ModelEvent.Refusal lastRefusal() {
         return lastRefusal;
     }
 
@@ -292,10 +285,7 @@ public final class ModelManager implements AutoCloseable {
 
     private Loaded none(String reason) {
         unavailable = reason;
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", "no-model");
-        e.put("reason", reason);
+        ModelEvent e = new ModelEvent.NoModel(Instant.now().toString(), reason);
         try {
             store.audit(e);
         } catch (RuntimeException auditFailed) {
@@ -465,17 +455,10 @@ public final class ModelManager implements AutoCloseable {
                     : new ModelStore.ThresholdOverride(value, by, Instant.now().toString(), reason);
             store.commit(store.state().withOverride(sha, o));
             a.inspector.overrideThreshold(value);
-            Map<String, Object> audit = new LinkedHashMap<>();
-            audit.put("ts", Instant.now().toString());
-            audit.put("event", value == null ? "threshold-cleared" : "threshold-override");
-            audit.put("by", by);
-            audit.put("model", a.ref());
-            audit.put("bundleThreshold", a.bundle.imageThreshold());
-            audit.put("from", before != null ? before.value() : a.bundle.imageThreshold());
-            audit.put("to", value != null ? value : a.bundle.imageThreshold());
-            if (reason != null) {
-                audit.put("reason", reason);
-            }
+            ModelEvent audit = new ModelEvent.ThresholdChange(Instant.now().toString(),
+                    value == null ? "threshold-cleared" : "threshold-override", by, a.ref(), a.bundle.imageThreshold(),
+                    before != null ? before.value() : a.bundle.imageThreshold(),
+                    value != null ? value : a.bundle.imageThreshold(), reason);
             store.audit(audit);
             emit(audit);
             LOG.infof("image threshold of %s %s by %s", a.bundle.id(),
@@ -531,23 +514,9 @@ public final class ModelManager implements AutoCloseable {
         if (previous != null) {
             previous.retire();
         }
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", event);
-        e.put("model", next.ref());
-        if (previous != null) {
-            e.put("previous", previous.ref());
-        }
-        if (by != null) {
-            e.put("by", by);
-        }
-        e.put("threshold", next.inspector.threshold());
-        e.put("thresholdSource", next.inspector.thresholdInForce().source());
-        e.put("loadSeconds", Math.round(next.loadSeconds * 100) / 100.0);
-        e.put("backend", next.backend);
-        if (note != null) {
-            e.put("note", note);
-        }
+        ModelEvent e = new ModelEvent.Activated(Instant.now().toString(), event, next.ref(),
+                previous != null ? previous.ref() : null, by, next.inspector.threshold(),
+                next.inspector.thresholdInForce().source(), Math.round(next.loadSeconds * 100) / 100.0, next.backend, note);
         store.audit(e);
         emit(e);
         LOG.infof("model %s (sha256 %s) active after %s: loaded and self-tested in %.1f s, backend %s", next.bundle.id(),
@@ -556,18 +525,9 @@ public final class ModelManager implements AutoCloseable {
 
     private Refused refuse(int status, String reason, Throwable cause, String by, String what) {
         refusals++;
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", "refusal");
-        e.put("request", what != null ? what : "swap");
-        e.put("reason", reason);
-        if (by != null) {
-            e.put("by", by);
-        }
         Loaded a = active;
-        if (a != null) {
-            e.put("active", a.ref());
-        }
+        ModelEvent.Refusal e = new ModelEvent.Refusal(Instant.now().toString(), what != null ? what : "swap", reason, by,
+                a != null ? a.ref() : null);
         lastRefusal = e;
         try {
             store.audit(e);
@@ -580,8 +540,8 @@ public final class ModelManager implements AutoCloseable {
                 : new Refused(status, reason, cause);
     }
 
-    private void emit(Map<String, Object> event) {
-        Consumer<Map<String, Object>> sink;
+    private void emit(ModelEvent event) {
+        Consumer<ModelEvent> sink;
         synchronized (unsentEvents) {
             sink = events;
             if (sink == null) {

@@ -30,7 +30,7 @@ public record MqttSettings(String serverUri, String deviceId, String clientId, S
             clientId = "kensa-" + deviceId;
         }
         if (topicPrefix == null || topicPrefix.isBlank()) {
-            topicPrefix = "kensa/" + deviceId + "/";
+            topicPrefix = Topics.defaultPrefix(deviceId);
         } else if (!topicPrefix.endsWith("/")) {
             topicPrefix = topicPrefix + "/";
         }
@@ -56,7 +56,7 @@ public record MqttSettings(String serverUri, String deviceId, String clientId, S
         return new MqttSettings(serverUri, deviceId, clientId, username, password, topicPrefix, qos, connectTimeoutS);
     }
 
-    /** The full topic for a leaf name such as {@code result}. */
+    /** The full topic for a leaf name of {@link Topics}, such as {@link Topics#RESULT}. */
     public String topic(String leaf) {
         return topicPrefix + leaf;
     }

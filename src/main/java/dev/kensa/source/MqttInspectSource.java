@@ -106,9 +106,9 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
                 if (!client.isConnected()) {
                     IMqttToken t = client.connect(options);
                     t.waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
-                    client.subscribe(settings.topic("inspect"), 1).waitForCompletion(5000);
+                    client.subscribe(settings.topic(dev.kensa.publish.Topics.INSPECT), 1).waitForCompletion(5000);
                     subscribed = true;
-                    LOG.infof("MQTT inspect source: subscribed to %s", settings.topic("inspect"));
+                    LOG.infof("MQTT inspect source: subscribed to %s", settings.topic(dev.kensa.publish.Topics.INSPECT));
                     backoff = 200;
                 }
                 Thread.sleep(500);
