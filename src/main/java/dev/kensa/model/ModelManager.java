@@ -32,19 +32,29 @@ import java.util.stream.Stream;
 public final class ModelManager implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
 
-    /** The steps of a swap, in order; {@link Settings#pauseAt} stops at one (for the crash tests). */
+    /** The steps of a swap, in order; {@link #observeSteps} watches them. */
     public enum Step { RECEIVED, EXTRACTED, VERIFIED, INSTALLED, LOADED, COMMITTED }
+
+    /** Nobody watches the steps of a swap in the product; see {@link #observeSteps}. */
+    private static volatile Consumer<Step> stepObserver = step -> { };
+
+    /**
+     * Who is told each step a swap reaches, on the swapping thread, before it goes on. The product sets none; the
+     * crash tests' Java agent sets one that holds the swap at a step while the test kills the process there.
+     */
+    public static void observeSteps(Consumer<Step> observer) {
+        stepObserver = observer != null ? observer : step -> { };
+    }
 
     /**
      * @param publicKey        when set, bundles must carry a valid Ed25519 signature by it
      * @param maxUploadBytes   largest accepted upload (zip bytes)
      * @param maxFiles         most entries in an uploaded zip
      * @param maxExtractedBytes most bytes an uploaded zip may expand to
-     * @param pauseAt          test hook: stop a swap at this step for a minute (null: never)
      * @param backend          {@code kensa.backend} and {@code kensa.cache-dir} for every model load
      */
     public record Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
-                           long maxExtractedBytes, Step pauseAt, dev.kensa.gpu.Backends.Options backend) {
+                           long maxExtractedBytes, dev.kensa.gpu.Backends.Options backend) {
         public Settings {
             backend = backend != null ? backend : dev.kensa.gpu.Backends.Options.defaults();
         }
@@ -536,17 +546,8 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    private void reached(Step step) {
-        if (step == settings.pauseAt()) {
-            // the crash tests SIGKILL the process while it sleeps here
-            System.err.println("kensa: swap paused at " + step + " (debug.kensa.swap-pause-at)");
-            System.err.flush();
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private static void reached(Step step) {
+        stepObserver.accept(step);
     }
 
     private static void copyTree(Path from, Path to) {

@@ -279,13 +279,6 @@ public final class ResultPublisher implements AutoCloseable {
         closeClient();
     }
 
-    /** Vanishes like a crashed process: the socket closes with no DISCONNECT, so the broker sends the Last Will. */
-    void crashForTest() throws MqttException {
-        stopThread();
-        client.disconnectForcibly(0, 0, false);
-        closeClient();
-    }
-
     private void stopThread() {
         running = false;
         thread.interrupt();

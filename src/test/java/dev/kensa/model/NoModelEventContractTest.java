@@ -23,7 +23,7 @@ class NoModelEventContractTest {
     @Test
     void anEmptyStoreAnnouncesNoModelWithItsReason() throws Exception {
         ModelManager m = new ModelManager(ModelStore.open(store), new ModelManager.Settings(null, 1, 1, 1L << 20, 10,
-                1L << 20, null, null));
+                1L << 20, null));
         List<Object> events = new ArrayList<>();
         assertNull(m.start(null, false));
         m.events(events::add); // replays what happened before a sink was there

@@ -195,33 +195,41 @@ class ResultPublisherTest {
     }
 
     /**
-     * crashForTest() closes the socket without an MQTT DISCONNECT (Paho's disconnectForcibly with
-     * sendDisconnectPacket false), which mosquitto treats like a dead appliance and answers with the Last Will.
+     * The publisher's connection dies without an MQTT DISCONNECT (a TCP reset between it and the broker, as when the
+     * appliance crashes or loses power), which mosquitto answers with the Last Will.
      */
     @Test
     void aCrashedPublisherIsReportedOfflineByItsLastWill() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
+             dev.kensa.testing.TcpProxy link = new dev.kensa.testing.TcpProxy(broker.port());
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber sub = MqttSubscriber.connect(broker, "will-sub", false, PREFIX + "status", PREFIX, WAIT_MS)) {
-            ResultPublisher publisher = newPublisher(broker, journal);
-            publisher.start();
-            assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
-
-            publisher.crashForTest();
-
-            MqttMessage will = sub.next("status");
-            JsonNode state = JSON.readTree(will.getPayload());
-            assertEquals("offline", state.get("state").asText());
-            assertEquals(DEVICE, state.get("deviceId").asText());
-            assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
-            assertEquals("{state,deviceId}", dev.kensa.testing.JsonShape.of(will.getPayload()), "the Last Will's contract");
-            assertEquals(1, will.getQos());
-            // the will is retained: whoever looks later also sees offline
-            try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
-                MqttMessage m = late.next("status");
-                assertTrue(m.isRetained());
-                assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
+            ResultPublisher publisher = new ResultPublisher(MqttSettings.of(link.uri(), DEVICE), journal, () ->
+                    new StatusMessage("online", DEVICE, "test-1", "cpu", "no GPU", null, 0, Map.of(), null));
+            try {
+                publisher.start();
+                assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
+                link.cut();
+                assertWill(broker, sub);
+            } finally {
+                publisher.close(); // it was retrying against the cut link
             }
+        }
+    }
+
+    private static void assertWill(Mosquitto broker, MqttSubscriber sub) throws Exception {
+        MqttMessage will = sub.next("status");
+        JsonNode state = JSON.readTree(will.getPayload());
+        assertEquals("offline", state.get("state").asText());
+        assertEquals(DEVICE, state.get("deviceId").asText());
+        assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
+        assertEquals("{state,deviceId}", dev.kensa.testing.JsonShape.of(will.getPayload()), "the Last Will's contract");
+        assertEquals(1, will.getQos());
+        // the will is retained: whoever looks later also sees offline
+        try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
+            MqttMessage m = late.next("status");
+            assertTrue(m.isRetained());
+            assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
         }
     }
 
