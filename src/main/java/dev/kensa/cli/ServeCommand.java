@@ -35,9 +35,10 @@ public class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KensaConfig config = Arc.container().instance(KensaConfig.class).get();
         Path bundle = model != null ? model : config.model().dir().orElse(null);
-        String chosenBackend = backend != null ? backend : config.backend();
+        dev.kensa.gpu.Backends.Mode chosenBackend = backend != null ? dev.kensa.gpu.Backends.Mode.parse(backend)
+                : config.backend();
         // before anything listens or loads: a box told to use TensorRT without a usable GPU stops here, saying why
-        dev.kensa.gpu.Backends.choose(dev.kensa.gpu.Backends.Mode.parse(chosenBackend));
+        dev.kensa.gpu.Backends.choose(chosenBackend);
         // refuse a bad token file before anything listens
         if (config.api().tokenFile().isPresent()) {
             Arc.container().instance(dev.kensa.http.ApiToken.class).get().load(config.api().tokenFile().get());

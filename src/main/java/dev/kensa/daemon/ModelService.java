@@ -36,7 +36,7 @@ public class ModelService {
     jakarta.enterprise.event.Event<Started> started;
 
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
-    public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
+    public synchronized ModelManager.Loaded start(Path configured, boolean explicit, dev.kensa.gpu.Backends.Mode backend) {
         if (manager == null) {
             KensaConfig.Model m = config.model();
             java.security.PublicKey key = m.publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);

@@ -101,10 +101,14 @@ public class ResultStore {
     }
 
     private void stage(String name, double ms) {
-        io.micrometer.core.instrument.Timer.builder("kensa.stage").tag("stage", name)
-                .description("per-stage inspection latency").publishPercentileHistogram()
-                .register(meters).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
+        stageTimers.computeIfAbsent(name, n -> io.micrometer.core.instrument.Timer.builder("kensa.stage").tag("stage", n)
+                        .description("per-stage inspection latency").publishPercentileHistogram().register(meters))
+                .record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
+
+    /** One timer per stage, registered on first use (not a builder and a registry lookup per result). */
+    private final java.util.Map<String, io.micrometer.core.instrument.Timer> stageTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The heatmap of a recent result, or null (without copying the recent list). */
     public byte[] recentHeatmap(String id) {

@@ -93,7 +93,7 @@ public class ConfigResource {
         out.put("threadsFrom", config.threads().isPresent() ? "kensa.threads" : "every core, kensa.threads unset");
         out.put("batchSize", config.batchSize());
         var active = models.active();
-        out.put("backend", config.backend());
+        out.put("backend", config.backend().toString());
         out.put("backendInUse", active == null ? null : active.backend());
         out.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         out.put("queueCapacity", config.queueCapacity());

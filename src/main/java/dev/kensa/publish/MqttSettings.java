@@ -61,6 +61,22 @@ public record MqttSettings(String serverUri, String deviceId, String clientId, S
         return topicPrefix + leaf;
     }
 
+    /**
+     * Connection options with what every Kensa client of this broker shares: the credentials and the connection
+     * timeout. Each client adds its own (will, session, keep-alive).
+     */
+    public org.eclipse.paho.mqttv5.client.MqttConnectionOptions connectionOptions() {
+        var o = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        o.setConnectionTimeout(connectTimeoutS);
+        if (username != null) {
+            o.setUserName(username);
+        }
+        if (password != null) {
+            o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return o;
+    }
+
     /** Keeps the password out of logs. */
     @Override
     public String toString() {

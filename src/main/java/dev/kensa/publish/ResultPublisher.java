@@ -72,16 +72,9 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     private static MqttConnectionOptions connectionOptions(MqttSettings s) {
-        MqttConnectionOptions o = new MqttConnectionOptions();
+        MqttConnectionOptions o = s.connectionOptions();
         o.setAutomaticReconnect(false); // the publisher thread reconnects, with its own back-off; see connect()
-        o.setConnectionTimeout(s.connectTimeoutS());
         o.setKeepAliveInterval(30);
-        if (s.username() != null) {
-            o.setUserName(s.username());
-        }
-        if (s.password() != null) {
-            o.setPassword(s.password().getBytes(StandardCharsets.UTF_8));
-        }
         MqttMessage willMessage = new MqttMessage(json(new StatusMessage.Bare("offline", s.deviceId())), 1, true, null);
         o.setWill(s.topic(Topics.STATUS), willMessage);
         MqttProperties willProps = new MqttProperties();
