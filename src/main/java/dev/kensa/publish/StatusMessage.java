@@ -14,7 +14,7 @@ import java.util.Map;
  * @param sources each image source worker's state ({@code hotFolder}, {@code mqttInspect}), in words
  * @param drift   the score drift object (DESIGN §7), left out while there is none
  */
-@JsonPropertyOrder({"state", "deviceId", "version", "gpu", "backend", "model", "uptimeS", "sources", "drift"})
+@JsonPropertyOrder({"state", "deviceId", "version", "backend", "gpu", "model", "uptimeS", "sources", "drift"})
 public record StatusMessage(String state, String deviceId, String version, String backend, String gpu, ModelRef model,
                             long uptimeS, Map<String, Object> sources,
                             @JsonInclude(JsonInclude.Include.NON_NULL) Object drift) {
