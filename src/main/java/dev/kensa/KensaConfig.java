@@ -33,7 +33,7 @@ public interface KensaConfig {
      * {@code tensorrt} (the GPU or a clear failure) or {@code cpu}.
      */
     @WithDefault("auto")
-    String backend();
+    dev.kensa.gpu.Backends.Mode backend();
 
     /**
      * Where serialized TensorRT engines are cached. An engine takes minutes to build and is valid only for one

@@ -17,6 +17,11 @@ final class BundleValidation {
     /** An opening wider than this erases any region a 224-pixel map can hold. */
     static final int MAX_OPENING = 16;
     static final int MAX_HEATMAP_SIZE = 4096;
+    /**
+     * A blur wider than this flattens any map the backbone's crop can give (its kernel, 2 * int(4 sigma + 0.5) + 1
+     * taps, is already twice a 224-pixel map); far above it the kernel no longer fits in an array.
+     */
+    static final int MAX_SIGMA = 64;
 
     private BundleValidation() {
     }
@@ -88,7 +93,8 @@ final class BundleValidation {
         }
         if (p.smoothing() != null) {
             double s = p.smoothing().sigma();
-            require(Double.isFinite(s) && s > 0, where, "pipeline.json smoothing.sigma is " + s + ", must be positive and finite");
+            require(s > 0 && s <= MAX_SIGMA, where, "pipeline.json smoothing.sigma is " + s + ", must be above 0 and at most "
+                    + MAX_SIGMA);
         }
         if (p.regions() != null) {
             require(p.regions().minArea() >= 0, where, "pipeline.json regions.minArea is " + p.regions().minArea()

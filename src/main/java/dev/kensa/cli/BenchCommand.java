@@ -43,7 +43,7 @@ public class BenchCommand implements Callable<Integer> {
             description = "TensorRT engine precisions to compare on a GPU, e.g. fp16,fp32 (default ${DEFAULT-VALUE}); the CPU runs float32")
     List<String> precisions;
 
-    @Option(names = "--cache-dir", description = "TensorRT engine cache (default data/engine-cache)")
+    @Option(names = "--cache-dir", description = "TensorRT engine cache (default: kensa.cache-dir, data/engine-cache)")
     Path cacheDir;
 
     @Option(names = "--json", description = "write the report as JSON")
@@ -57,8 +57,8 @@ public class BenchCommand implements Callable<Integer> {
             throw new KensaException("--count must be at least twice the largest batch (" + 2 * max + ")");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Backends.Options options = new Backends.Options(Backends.Mode.parse(backend),
-                cacheDir != null ? cacheDir : Backends.Options.DEFAULT_CACHE_DIR, Precision.FP16);
+        Backends.Options options = new Backends.Options(Backends.Mode.parse(backend), cacheDir != null ? cacheDir
+                : io.quarkus.arc.Arc.container().instance(dev.kensa.KensaConfig.class).get().cacheDir(), Precision.FP16);
         List<Precision> chosen = precisions.stream().map(Precision::parse).distinct().toList();
         Bench.Report r = Bench.run(BundleReader.read(target.model), images, count, batches, t, soak, options, chosen, true);
         spec.commandLine().getOut().print(Bench.table(r));

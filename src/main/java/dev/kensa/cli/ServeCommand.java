@@ -6,13 +6,10 @@ import dev.kensa.daemon.ModelService;
 import dev.kensa.daemon.ResultStore;
 import dev.kensa.source.HotFolder;
 import dev.kensa.source.MqttInspectSource;
-import dev.kensa.Version;
 import dev.kensa.publish.EmbeddedBroker;
 import dev.kensa.publish.MqttSettings;
 import dev.kensa.publish.ResultPublisher;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.quarkus.arc.Arc;
 import io.quarkus.runtime.Quarkus;
 import picocli.CommandLine.Command;
@@ -38,9 +35,10 @@ public class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KensaConfig config = Arc.container().instance(KensaConfig.class).get();
         Path bundle = model != null ? model : config.model().dir().orElse(null);
-        String chosenBackend = backend != null ? backend : config.backend();
+        dev.kensa.gpu.Backends.Mode chosenBackend = backend != null ? dev.kensa.gpu.Backends.Mode.parse(backend)
+                : config.backend();
         // before anything listens or loads: a box told to use TensorRT without a usable GPU stops here, saying why
-        dev.kensa.gpu.Backends.choose(dev.kensa.gpu.Backends.Mode.parse(chosenBackend));
+        dev.kensa.gpu.Backends.choose(chosenBackend);
         if (config.drift().window() < 1) {
             throw new dev.kensa.KensaException("kensa.drift.window must be at least 1, got " + config.drift().window());
         }
@@ -70,8 +68,8 @@ public class ServeCommand implements Callable<Integer> {
             if (config.mqtt().username().isPresent()) {
                 mqtt = mqtt.withCredentials(config.mqtt().username().get(), config.mqtt().password().orElse(null));
             }
-            long started = System.currentTimeMillis();
-            publisher = new ResultPublisher(mqtt, results.journal(), () -> status(config, models, daemon, started));
+            dev.kensa.daemon.StatusService status = Arc.container().instance(dev.kensa.daemon.StatusService.class).get();
+            publisher = new ResultPublisher(mqtt, results.journal(), status::message);
             publisher.start();
             Arc.container().instance(dev.kensa.daemon.DaemonState.class).get().publisher(publisher);
             models.manager().events(publisher::publishModelEvent); // replays the start-up load event
@@ -91,22 +89,5 @@ public class ServeCommand implements Callable<Integer> {
         }
         Quarkus.waitForExit(); // DaemonState stops the parts in order at shutdown
         return 0;
-    }
-
-    /** The retained MQTT status message (DESIGN §6). */
-    static Map<String, Object> status(KensaConfig config, ModelService models, dev.kensa.daemon.DaemonState daemon,
-                                      long started) {
-        dev.kensa.model.ModelManager.Loaded a = models.active();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("state", a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded");
-        s.put("deviceId", config.deviceId());
-        s.put("version", Version.VERSION);
-        s.put("backend", a != null ? a.backend() : null);
-        s.put("gpu", dev.kensa.gpu.GpuProbe.summary());
-        s.put("model", a != null ? a.ref() : null);
-        s.put("uptimeS", (System.currentTimeMillis() - started) / 1000);
-        s.put("sources", daemon.sources());
-        s.put("drift", Arc.container().instance(dev.kensa.daemon.DriftWatch.class).get().status());
-        return s;
     }
 }

@@ -15,11 +15,11 @@ public class Counters {
     private final AtomicLong ng = new AtomicLong();
     private final AtomicLong error = new AtomicLong();
 
-    public void count(String verdict) {
+    public void count(dev.kensa.verdict.Verdict verdict) {
         switch (verdict) {
-            case "OK" -> ok.incrementAndGet();
-            case "NG" -> ng.incrementAndGet();
-            default -> error.incrementAndGet();
+            case OK -> ok.incrementAndGet();
+            case NG -> ng.incrementAndGet();
+            case ERROR -> error.incrementAndGet();
         }
     }
 

@@ -20,9 +20,6 @@ import java.nio.file.Path;
 public class ModelService {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ModelService.class);
 
-    /** Test hook: pause a swap at this step so a crash test can SIGKILL the process there. */
-    public static final String PAUSE_PROPERTY = "debug.kensa.swap-pause-at";
-
     @Inject
     KensaConfig config;
 
@@ -39,15 +36,13 @@ public class ModelService {
     jakarta.enterprise.event.Event<Started> started;
 
     /** Opens the model store and brings up its active model (or {@code configured}); see {@link ModelManager#start}. */
-    public synchronized ModelManager.Loaded start(Path configured, boolean explicit, String backend) {
+    public synchronized ModelManager.Loaded start(Path configured, boolean explicit, dev.kensa.gpu.Backends.Mode backend) {
         if (manager == null) {
             KensaConfig.Model m = config.model();
             java.security.PublicKey key = m.publicKey().map(dev.kensa.bundle.BundleSignature::readPublic).orElse(null);
-            String pause = System.getProperty(PAUSE_PROPERTY);
             manager = new ModelManager(ModelStore.open(m.storeDir()), new ModelManager.Settings(key,
                     config.threads().orElse(Runtime.getRuntime().availableProcessors()), config.batchSize(),
                     m.maxUploadBytes(), m.maxFiles(), m.maxExtractedBytes(),
-                    pause == null ? null : ModelManager.Step.valueOf(pause),
                     dev.kensa.gpu.Backends.Options.of(backend != null ? backend : config.backend(), config.cacheDir())));
             ModelManager mm = manager;
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.swaps", mm, ModelManager::swaps)

@@ -73,16 +73,16 @@ public class ResultStore {
         byte[] heatmap = in.map() != null ? inspector.heatmapJpeg(in) : new byte[0];
         JournalEntry e;
         try {
-            e = journal().append(new JournalEntry(0, in.result().id(), in.result().verdict().name(),
+            e = journal().append(new JournalEntry(0, in.result().id(), in.result().verdict(),
                     json.writeValueAsBytes(in.result()), heatmap));
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         }
-        if ("NG".equals(e.verdict())) {
+        if (e.verdict() == dev.kensa.verdict.Verdict.NG) {
             archive().add(e, image);
         }
         counters.count(e.verdict());
-        meters.counter("kensa.inspections", "verdict", e.verdict()).increment();
+        meters.counter("kensa.inspections", "verdict", e.verdict().name()).increment();
         InspectionResult.Timings t = in.result().timingsMs();
         if (t != null) {
             stage("decode", t.decode());
@@ -101,10 +101,14 @@ public class ResultStore {
     }
 
     private void stage(String name, double ms) {
-        io.micrometer.core.instrument.Timer.builder("kensa.stage").tag("stage", name)
-                .description("per-stage inspection latency").publishPercentileHistogram()
-                .register(meters).record(java.time.Duration.ofNanos((long) (ms * 1e6)));
+        stageTimers.computeIfAbsent(name, n -> io.micrometer.core.instrument.Timer.builder("kensa.stage").tag("stage", n)
+                        .description("per-stage inspection latency").publishPercentileHistogram().register(meters))
+                .record(java.time.Duration.ofNanos((long) (ms * 1e6)));
     }
+
+    /** One timer per stage, registered on first use (not a builder and a registry lookup per result). */
+    private final java.util.Map<String, io.micrometer.core.instrument.Timer> stageTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The heatmap of a recent result, or null (without copying the recent list). */
     public byte[] recentHeatmap(String id) {

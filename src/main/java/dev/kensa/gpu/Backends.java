@@ -32,6 +32,12 @@ public final class Backends {
                 throw new KensaException("kensa.backend must be auto, tensorrt or cpu, not '" + s + "'");
             }
         }
+
+        /** The word in configuration and on the command line: auto, tensorrt, cpu. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /**
@@ -39,15 +45,20 @@ public final class Backends {
      * @param precision engine precision (FP32 for parity checks)
      */
     public record Options(Mode mode, Path cacheDir, Precision precision) {
-        public static final Path DEFAULT_CACHE_DIR = Path.of("data/engine-cache");
-
-        /** auto, default cache dir, FP16: what callers without configuration (fit, eval, bench) get. */
+        /**
+         * auto, FP16 and {@code kensa.cache-dir} as it is when nothing is configured (the default state dir): what
+         * callers without configuration (self-test, inspect, eval) get. BackendsTest holds it to KensaConfig's default.
+         */
         public static Options defaults() {
-            return new Options(Mode.AUTO, DEFAULT_CACHE_DIR, Precision.FP16);
+            return new Options(Mode.AUTO, Path.of("data", "engine-cache"), Precision.FP16);
         }
 
         public static Options of(String backend, Path cacheDir) {
-            return new Options(Mode.parse(backend), cacheDir, Precision.FP16);
+            return of(Mode.parse(backend), cacheDir);
+        }
+
+        public static Options of(Mode mode, Path cacheDir) {
+            return new Options(mode, cacheDir, Precision.FP16);
         }
     }
 

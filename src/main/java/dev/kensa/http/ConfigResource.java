@@ -93,7 +93,7 @@ public class ConfigResource {
         out.put("threadsFrom", config.threads().isPresent() ? "kensa.threads" : "every core, kensa.threads unset");
         out.put("batchSize", config.batchSize());
         var active = models.active();
-        out.put("backend", config.backend());
+        out.put("backend", config.backend().toString());
         out.put("backendInUse", active == null ? null : active.backend());
         out.put("gpu", dev.kensa.gpu.GpuProbe.summary());
         out.put("queueCapacity", config.queueCapacity());
@@ -119,7 +119,7 @@ public class ConfigResource {
         boolean embedded = config.mqtt().url().isEmpty() && config.mqtt().embedded();
         m.put("target", p != null ? redact("url", p.serverUri()) : config.mqtt().url().map(u -> redact("url", u)).orElse(null));
         m.put("embeddedBroker", embedded);
-        m.put("topicPrefix", "kensa/" + config.deviceId() + "/");
+        m.put("topicPrefix", dev.kensa.publish.Topics.defaultPrefix(config.deviceId()));
         m.put("username", config.mqtt().username().orElse(null));
         m.put("password", config.mqtt().password().isPresent() ? HIDDEN : null);
         m.put("inspect", config.mqtt().inspect());

@@ -71,7 +71,7 @@ public class ModelResource {
         try {
             return Response.ok(describe(m, m.swap(body, who(user)))).build();
         } catch (ModelManager.Refused e) {
-            return error(e.status(), e.getMessage());
+            return error(status(e.reason()), e.getMessage());
         }
     }
 
@@ -85,7 +85,7 @@ public class ModelResource {
         try {
             return Response.ok(describe(m, m.rollback(who(user)))).build();
         } catch (ModelManager.Refused e) {
-            return error(e.status(), e.getMessage());
+            return error(status(e.reason()), e.getMessage());
         }
     }
 
@@ -127,7 +127,7 @@ public class ModelResource {
             m.overrideThreshold(value, who(by), reason);
             return Response.ok(describe(m, m.active())).build();
         } catch (ModelManager.Refused e) {
-            return error(e.status(), e.getMessage());
+            return error(status(e.reason()), e.getMessage());
         }
     }
 
@@ -213,6 +213,17 @@ public class ModelResource {
             d.put("error", "cannot read the stored bundle: " + e.getMessage());
         }
         return d;
+    }
+
+    /** The HTTP status of a refusal: 400 bad input, 409 conflict, 413 too large, 422 a bundle that fails its checks. */
+    static int status(ModelManager.Refused.Reason r) {
+        return switch (r) {
+            case BAD_REQUEST -> 400;
+            case BUSY, CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case BUNDLE_REFUSED -> 422;
+            case STORE_FAILED -> 500;
+        };
     }
 
     private static Response error(int status, String message) {

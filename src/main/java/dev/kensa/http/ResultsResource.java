@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.daemon.ResultStore;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.NgArchive;
+import dev.kensa.verdict.Verdict;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -101,7 +102,7 @@ public class ResultsResource {
             out.add(r);
             return out.size() < q.limit;
         });
-        if ("NG".equals(q.verdict) && out.size() < q.limit) {
+        if (q.verdict == Verdict.NG && out.size() < q.limit) {
             long oldestJournalled = store.journal().firstSeq();
             for (NgArchive.Item it : store.archive().newest(Integer.MAX_VALUE)) {
                 if (out.size() >= q.limit) {
@@ -143,11 +144,15 @@ public class ResultsResource {
         }
     }
 
-    private record Query(String verdict, Instant since, int limit) {
+    private record Query(Verdict verdict, Instant since, int limit) {
         static Query of(String verdict, String since, String limit) {
-            String v = verdict == null || verdict.isBlank() ? null : verdict.strip().toUpperCase(Locale.ROOT);
-            if (v != null && !List.of("OK", "NG", "ERROR").contains(v)) {
-                throw new QueryParams.Bad("verdict", "verdict must be OK, NG or ERROR, not '" + QueryParams.shorten(verdict) + "'");
+            Verdict v = null;
+            if (verdict != null && !verdict.isBlank()) {
+                try {
+                    v = Verdict.valueOf(verdict.strip().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new QueryParams.Bad("verdict", "verdict must be OK, NG or ERROR, not '" + QueryParams.shorten(verdict) + "'");
+                }
             }
             int n = QueryParams.integer("limit", limit, 100, 1, 10_000);
             Instant s = null;

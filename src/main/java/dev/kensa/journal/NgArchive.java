@@ -16,6 +16,8 @@ import java.util.stream.Stream;
  * seq zero-padded, so name order is time order and a restart rebuilds the index from a directory listing.
  */
 public final class NgArchive {
+    /** Result ids that are safe as file names here. */
+    private static final java.util.regex.Pattern SAFE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
     /** One archived NG result. */
     public record Item(long seq, String id, Path json, Path heatmap, Path image) {
     }
@@ -55,7 +57,7 @@ public final class NgArchive {
 
     /** Archives an NG result; the JSON is written last (and renamed into place) so a listed item is complete. */
     public synchronized Item add(JournalEntry e, byte[] image) {
-        if (!e.id().matches("[A-Za-z0-9._-]+")) {
+        if (!SAFE_ID.matcher(e.id()).matches()) {
             throw new IllegalArgumentException("result id not usable as a file name: " + e.id());
         }
         Item it = item(e.seq(), e.id());

@@ -1,6 +1,7 @@
 package dev.kensa.journal;
 
 import dev.kensa.KensaException;
+import dev.kensa.verdict.Verdict;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,8 +128,21 @@ public final class ResultJournal implements AutoCloseable {
         trim();
     }
 
-    /** The verdicts an index stores as a byte; anything else is read from the record when asked. */
-    private static final List<String> VERDICTS = List.of("OK", "NG", "ERROR");
+    /** The verdicts an index stores as a byte (the ordinal). */
+    private static final Verdict[] VERDICTS = Verdict.values();
+
+    /**
+     * A record's verdict as written ({@link Verdict#name()}); a name this version does not know (a journal written by
+     * a later one) reads as ERROR: no judgement this version can make, and the part must not pass unseen.
+     */
+    private static Verdict verdictOf(String name) {
+        for (Verdict v : VERDICTS) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        return Verdict.ERROR;
+    }
 
     /** What walks need of each record of one segment, kept in memory: offset, verdict, hash of the result id. */
     private static final class Index {
@@ -137,14 +151,14 @@ public final class ResultJournal implements AutoCloseable {
         int[] idHashes = new int[256];
         int count;
 
-        void add(long offset, String id, String verdict) {
+        void add(long offset, String id, Verdict verdict) {
             if (count == offsets.length) {
                 offsets = java.util.Arrays.copyOf(offsets, 2 * count);
                 verdicts = java.util.Arrays.copyOf(verdicts, 2 * count);
                 idHashes = java.util.Arrays.copyOf(idHashes, 2 * count);
             }
             offsets[count] = offset;
-            verdicts[count] = (byte) VERDICTS.indexOf(verdict);
+            verdicts[count] = (byte) verdict.ordinal();
             idHashes[count] = id.hashCode();
             count++;
         }
@@ -191,11 +205,11 @@ public final class ResultJournal implements AutoCloseable {
                 }
             }
             String id;
-            String verdict;
+            Verdict verdict;
             try {
                 Fields f = new Fields(ch, head, pos + HEADER, length);
                 id = new String(f.next(), StandardCharsets.UTF_8);
-                verdict = new String(f.next(), StandardCharsets.UTF_8);
+                verdict = verdictOf(new String(f.next(), StandardCharsets.UTF_8));
             } catch (IOException malformed) {
                 break;
             }
@@ -327,7 +341,7 @@ public final class ResultJournal implements AutoCloseable {
     }
 
     /** A journalled result as a listing needs it: everything but the heatmap. */
-    public record Listed(long seq, String id, String verdict, byte[] json) {
+    public record Listed(long seq, String id, Verdict verdict, byte[] json) {
     }
 
     /**
@@ -337,7 +351,7 @@ public final class ResultJournal implements AutoCloseable {
      * (the walk sees the journal as it was when it began, and ends early where retention deleted a segment under it).
      * The first walk that reaches an older segment indexes it (one small read per record, once per process).
      */
-    public void newestFirst(java.util.function.Predicate<String> verdict, java.util.function.Predicate<Listed> visitor) {
+    public void newestFirst(java.util.function.Predicate<Verdict> verdict, java.util.function.Predicate<Listed> visitor) {
         walk(verdict, null, visitor);
     }
 
@@ -359,15 +373,15 @@ public final class ResultJournal implements AutoCloseable {
     }
 
     /** Newest first over the records whose verdict is wanted (and, with {@code id}, whose id hash matches it). */
-    private void walk(java.util.function.Predicate<String> verdict, String id, java.util.function.Predicate<Listed> visitor) {
+    private void walk(java.util.function.Predicate<Verdict> verdict, String id, java.util.function.Predicate<Listed> visitor) {
         List<Map.Entry<Long, Path>> segs;
         synchronized (this) {
             ensureOpen();
             segs = new ArrayList<>(segments.descendingMap().entrySet());
         }
-        boolean[] wanted = new boolean[VERDICTS.size()];
+        boolean[] wanted = new boolean[VERDICTS.length];
         for (int v = 0; v < wanted.length; v++) {
-            wanted[v] = verdict.test(VERDICTS.get(v));
+            wanted[v] = verdict.test(VERDICTS[v]);
         }
         int hash = id == null ? 0 : id.hashCode();
         for (var seg : segs) {
@@ -386,7 +400,7 @@ public final class ResultJournal implements AutoCloseable {
             try {
                 for (int i = index.count - 1; i >= 0; i--) {
                     byte v = index.verdicts[i];
-                    if (v >= 0 && !wanted[v] || id != null && index.idHashes[i] != hash) {
+                    if (!wanted[v] || id != null && index.idHashes[i] != hash) {
                         continue; // known from the index: no need to read it
                     }
                     if (ch == null) {
@@ -436,14 +450,14 @@ public final class ResultJournal implements AutoCloseable {
     }
 
     /** The listing part of the record at {@code offset}, or null when its verdict is not wanted. */
-    private static Listed readListed(FileChannel ch, long offset, java.util.function.Predicate<String> verdict) throws IOException {
+    private static Listed readListed(FileChannel ch, long offset, java.util.function.Predicate<Verdict> verdict) throws IOException {
         // the header and the start of the payload (id, verdict, usually the whole JSON) in one read
         ByteBuffer head = readHead(ch, offset, 2048);
         int length = head.getInt(4);
         long seq = head.getLong(12);
         Fields payload = new Fields(ch, head, offset + HEADER, length);
         String id = new String(payload.next(), StandardCharsets.UTF_8);
-        String v = new String(payload.next(), StandardCharsets.UTF_8);
+        Verdict v = verdictOf(new String(payload.next(), StandardCharsets.UTF_8));
         if (!verdict.test(v)) {
             return null;
         }
@@ -584,7 +598,7 @@ public final class ResultJournal implements AutoCloseable {
 
     private static byte[] encode(JournalEntry e) {
         byte[] id = e.id().getBytes(StandardCharsets.UTF_8);
-        byte[] verdict = e.verdict().getBytes(StandardCharsets.UTF_8);
+        byte[] verdict = e.verdict().name().getBytes(StandardCharsets.UTF_8);
         byte[] heatmap = e.heatmap() == null ? new byte[0] : e.heatmap();
         ByteBuffer b = ByteBuffer.allocate(16 + id.length + verdict.length + e.json().length + heatmap.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -596,7 +610,7 @@ public final class ResultJournal implements AutoCloseable {
     private static JournalEntry decode(long seq, byte[] payload) {
         ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
         String id = new String(bytes(b), StandardCharsets.UTF_8);
-        String verdict = new String(bytes(b), StandardCharsets.UTF_8);
+        Verdict verdict = verdictOf(new String(bytes(b), StandardCharsets.UTF_8));
         byte[] json = bytes(b);
         byte[] heatmap = bytes(b);
         return new JournalEntry(seq, id, verdict, json, heatmap);

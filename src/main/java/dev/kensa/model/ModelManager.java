@@ -15,9 +15,8 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -33,19 +32,29 @@ import java.util.stream.Stream;
 public final class ModelManager implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
 
-    /** The steps of a swap, in order; {@link Settings#pauseAt} stops at one (for the crash tests). */
+    /** The steps of a swap, in order; {@link #observeSteps} watches them. */
     public enum Step { RECEIVED, EXTRACTED, VERIFIED, INSTALLED, LOADED, COMMITTED }
+
+    /** Nobody watches the steps of a swap in the product; see {@link #observeSteps}. */
+    private static volatile Consumer<Step> stepObserver = step -> { };
+
+    /**
+     * Who is told each step a swap reaches, on the swapping thread, before it goes on. The product sets none; the
+     * crash tests' Java agent sets one that holds the swap at a step while the test kills the process there.
+     */
+    public static void observeSteps(Consumer<Step> observer) {
+        stepObserver = observer != null ? observer : step -> { };
+    }
 
     /**
      * @param publicKey        when set, bundles must carry a valid Ed25519 signature by it
      * @param maxUploadBytes   largest accepted upload (zip bytes)
      * @param maxFiles         most entries in an uploaded zip
      * @param maxExtractedBytes most bytes an uploaded zip may expand to
-     * @param pauseAt          test hook: stop a swap at this step for a minute (null: never)
      * @param backend          {@code kensa.backend} and {@code kensa.cache-dir} for every model load
      */
     public record Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
-                           long maxExtractedBytes, Step pauseAt, dev.kensa.gpu.Backends.Options backend) {
+                           long maxExtractedBytes, dev.kensa.gpu.Backends.Options backend) {
         public Settings {
             backend = backend != null ? backend : dev.kensa.gpu.Backends.Options.defaults();
         }
@@ -60,9 +69,7 @@ public final class ModelManager implements AutoCloseable {
         private final double loadSeconds;
         private final SelfTest.Result selfTest;
         private final String backend;
-        private int users;
-        private boolean retired;
-        private boolean closed;
+        private final Holders holders;
 
         private Loaded(ModelBundle bundle, Inspector inspector, String name, double loadSeconds, SelfTest.Result selfTest) {
             this.bundle = bundle;
@@ -72,6 +79,10 @@ public final class ModelManager implements AutoCloseable {
             this.loadSeconds = loadSeconds;
             this.selfTest = selfTest;
             this.backend = inspector.describeBackend();
+            this.holders = new Holders(() -> {
+                inspector.close();
+                LOG.debugf("model %s closed", bundle.id());
+            });
         }
 
         public ModelBundle bundle() {
@@ -105,67 +116,64 @@ public final class ModelManager implements AutoCloseable {
 
         /** Ends one {@link #acquire()}. */
         public void release() {
-            synchronized (ModelManager.this.users) {
-                users--;
-                closeIfUnused();
-            }
+            holders.release();
         }
 
         private void retire() {
-            synchronized (ModelManager.this.users) {
-                retired = true;
-                closeIfUnused();
-            }
+            holders.retire();
         }
 
-        private void closeIfUnused() {
-            if (retired && users == 0 && !closed) {
-                closed = true;
-                inspector.close();
-                LOG.debugf("model %s closed", bundle.id());
-            }
-        }
-
-        public Map<String, Object> ref() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", bundle.id());
-            m.put("name", bundle.manifest().name());
-            m.put("sha256", bundle.sha256());
-            m.put("method", bundle.method());
-            return m;
+        public ModelEvent.ModelRef ref() {
+            return new ModelEvent.ModelRef(bundle.id(), bundle.manifest().name(), bundle.sha256(), bundle.method());
         }
     }
 
     /** A swap, rollback or threshold change that was refused; the running model is unchanged. */
     public static final class Refused extends KensaException {
-        /** What HTTP would call it: 400 bad input, 409 conflict, 413 too large, 422 a bundle that fails its checks. */
-        private final int status;
-
-        public Refused(int status, String message, Throwable cause) {
-            super(message, cause);
-            this.status = status;
+        /** Why, in kinds a caller can act on (the HTTP layer maps them to status codes); the message says it in words. */
+        public enum Reason {
+            /** The request itself is wrong, e.g. a threshold that is not a positive number. */
+            BAD_REQUEST,
+            /** Another model change is in progress. */
+            BUSY,
+            /** The state does not allow it: the bundle is already active, no previous model, no model loaded. */
+            CONFLICT,
+            /** The upload is larger than {@code kensa.model.max-upload-bytes}. */
+            TOO_LARGE,
+            /** The bundle (or the previous one) fails its checks: zip, checksums, signature, load, self-test. */
+            BUNDLE_REFUSED,
+            /** The model store could not be written. */
+            STORE_FAILED
         }
 
-        public int status() {
-            return status;
+        private final Reason reason;
+
+        public Refused(Reason reason, String message, Throwable cause) {
+            super(message, cause);
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
         }
     }
 
     private final ModelStore store;
     private final Settings settings;
-    private final Object users = new Object();
+    /** Guards reading {@link #active} together with holding it, against the switch in {@link #activate}. */
+    private final Object switching = new Object();
     private final ReentrantLock changes = new ReentrantLock();
-    private final List<Map<String, Object>> unsentEvents = new ArrayList<>();
-    private volatile Consumer<Map<String, Object>> events;
+    private final ModelEventLog events;
     private volatile Loaded active;
-    private volatile Map<String, Object> lastRefusal;
+    private volatile ModelEvent.Refusal lastRefusal;
     private volatile String unavailable;
-    private volatile long swaps;
-    private volatile long refusals;
+    private volatile long swaps; // written under the changes lock
+    private final LongAdder refusals = new LongAdder(); // refusals come without the lock (e.g. "busy")
 
     public ModelManager(ModelStore store, Settings settings) {
         this.store = store;
         this.settings = settings;
+        this.events = new ModelEventLog(store);
     }
 
     public ModelStore store() {
@@ -173,14 +181,8 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /** Where model events (load, swap, rollback, refusal) go, e.g. MQTT {@code model/event}; earlier ones are replayed. */
-    public void events(Consumer<Map<String, Object>> sink) {
-        List<Map<String, Object>> pending;
-        synchronized (unsentEvents) {
-            events = sink;
-            pending = new ArrayList<>(unsentEvents);
-            unsentEvents.clear();
-        }
-        pending.forEach(sink);
+    public void events(Consumer<ModelEvent> sink) {
+        events.sink(sink);
     }
 
     public Loaded active() {
@@ -189,10 +191,10 @@ public final class ModelManager implements AutoCloseable {
 
     /** The active model, held until {@link Loaded#release()}; null when none is loaded. */
     public Loaded acquire() {
-        synchronized (users) {
+        synchronized (switching) {
             Loaded a = active;
             if (a != null) {
-                a.users++;
+                a.holders.hold();
             }
             return a;
         }
@@ -203,10 +205,10 @@ public final class ModelManager implements AutoCloseable {
     }
 
     public long refusals() {
-        return refusals;
+        return refusals.sum();
     }
 
-    public Map<String, Object> lastRefusal() {
+    public ModelEvent.Refusal lastRefusal() {
         return lastRefusal;
     }
 
@@ -292,16 +294,7 @@ public final class ModelManager implements AutoCloseable {
 
     private Loaded none(String reason) {
         unavailable = reason;
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", "no-model");
-        e.put("reason", reason);
-        try {
-            store.audit(e);
-        } catch (RuntimeException auditFailed) {
-            LOG.errorf("audit log: %s", auditFailed.getMessage());
-        }
-        emit(e);
+        events.recordQuietly(new ModelEvent.NoModel(Instant.now().toString(), reason));
         return null;
     }
 
@@ -356,7 +349,7 @@ public final class ModelManager implements AutoCloseable {
      */
     public Loaded swap(InputStream upload, String by) {
         if (!changes.tryLock()) {
-            throw refuse(409, "another model change is in progress; try again when it is done", null, by, null);
+            throw refuse(Refused.Reason.BUSY, "another model change is in progress; try again when it is done", null, by, null);
         }
         Path staging = null;
         Loaded next = null;
@@ -374,7 +367,7 @@ public final class ModelManager implements AutoCloseable {
             ModelBundle checked = BundleReader.read(dir, settings.publicKey());
             Loaded current = active;
             if (current != null && current.bundle.sha256().equals(checked.sha256())) {
-                throw new Refused(409, "bundle " + checked.id() + " (sha256 " + checked.sha256().substring(0, 12)
+                throw new Refused(Refused.Reason.CONFLICT, "bundle " + checked.id() + " (sha256 " + checked.sha256().substring(0, 12)
                         + ") is already active", null);
             }
             reached(Step.VERIFIED);
@@ -393,11 +386,11 @@ public final class ModelManager implements AutoCloseable {
             LOG.infof("swap done in %.1f s (%d bytes uploaded)", (System.nanoTime() - t0) / 1e9, bytes);
             return next;
         } catch (ModelStore.UploadTooLargeException e) {
-            throw refuse(413, e.getMessage(), e, by, null);
+            throw refuse(Refused.Reason.TOO_LARGE, e.getMessage(), e, by, null);
         } catch (Refused e) {
-            throw refuse(e.status(), e.getMessage(), e, by, null);
+            throw refuse(e.reason(), e.getMessage(), e, by, null);
         } catch (IOException | RuntimeException e) { // BundleException included: checksum, signature, zip, self-test
-            throw refuse(422, "bundle refused: " + e.getMessage(), e, by, null);
+            throw refuse(Refused.Reason.BUNDLE_REFUSED, "bundle refused: " + e.getMessage(), e, by, null);
         } finally {
             if (!committed) {
                 if (next != null) {
@@ -415,25 +408,27 @@ public final class ModelManager implements AutoCloseable {
     /** Back to the previous model (kept in the store), loaded and self-tested again before the switch. */
     public Loaded rollback(String by) {
         if (!changes.tryLock()) {
-            throw refuse(409, "another model change is in progress; try again when it is done", null, by, "rollback");
+            throw refuse(Refused.Reason.BUSY, "another model change is in progress; try again when it is done", null, by,
+                    "rollback");
         }
         try {
             ModelStore.State s = store.state();
             if (s.previous() == null) {
-                throw refuse(409, "no previous model to roll back to", null, by, "rollback");
+                throw refuse(Refused.Reason.CONFLICT, "no previous model to roll back to", null, by, "rollback");
             }
             Loaded next;
             try {
                 next = load(store.bundleDir(s.previous()), s.previous());
             } catch (RuntimeException e) {
-                throw refuse(422, "the previous model " + s.previous() + " does not load: " + e.getMessage(), e, by, "rollback");
+                throw refuse(Refused.Reason.BUNDLE_REFUSED, "the previous model " + s.previous() + " does not load: "
+                        + e.getMessage(), e, by, "rollback");
             }
             applyOverride(next);
             try {
                 store.commit(new ModelStore.State(s.previous(), s.active(), s.overrides()));
             } catch (RuntimeException e) {
                 next.retire();
-                throw refuse(500, e.getMessage(), e, by, "rollback");
+                throw refuse(Refused.Reason.STORE_FAILED, e.getMessage(), e, by, "rollback");
             }
             activate(next, "rollback", by, null);
             swaps++;
@@ -451,13 +446,13 @@ public final class ModelManager implements AutoCloseable {
      */
     public ModelStore.ThresholdOverride overrideThreshold(Double value, String by, String reason) {
         if (value != null && !(value > 0 && Double.isFinite(value))) {
-            throw new Refused(400, "threshold must be a positive number, not " + value, null);
+            throw new Refused(Refused.Reason.BAD_REQUEST, "threshold must be a positive number, not " + value, null);
         }
         changes.lock();
         try {
             Loaded a = active;
             if (a == null) {
-                throw new Refused(409, "no model is loaded", null);
+                throw new Refused(Refused.Reason.CONFLICT, "no model is loaded", null);
             }
             String sha = a.bundle.sha256();
             ModelStore.ThresholdOverride before = store.state().overrides().get(sha);
@@ -465,19 +460,11 @@ public final class ModelManager implements AutoCloseable {
                     : new ModelStore.ThresholdOverride(value, by, Instant.now().toString(), reason);
             store.commit(store.state().withOverride(sha, o));
             a.inspector.overrideThreshold(value);
-            Map<String, Object> audit = new LinkedHashMap<>();
-            audit.put("ts", Instant.now().toString());
-            audit.put("event", value == null ? "threshold-cleared" : "threshold-override");
-            audit.put("by", by);
-            audit.put("model", a.ref());
-            audit.put("bundleThreshold", a.bundle.imageThreshold());
-            audit.put("from", before != null ? before.value() : a.bundle.imageThreshold());
-            audit.put("to", value != null ? value : a.bundle.imageThreshold());
-            if (reason != null) {
-                audit.put("reason", reason);
-            }
-            store.audit(audit);
-            emit(audit);
+            ModelEvent audit = new ModelEvent.ThresholdChange(Instant.now().toString(),
+                    value == null ? "threshold-cleared" : "threshold-override", by, a.ref(), a.bundle.imageThreshold(),
+                    before != null ? before.value() : a.bundle.imageThreshold(),
+                    value != null ? value : a.bundle.imageThreshold(), reason);
+            events.record(audit);
             LOG.infof("image threshold of %s %s by %s", a.bundle.id(),
                     value == null ? "back to the bundle's " + a.bundle.imageThreshold() : "overridden to " + value, by);
             return o;
@@ -523,7 +510,7 @@ public final class ModelManager implements AutoCloseable {
     /** The in-memory switch: new inspections get {@code next}; the old model closes when its last one is done. */
     private void activate(Loaded next, String event, String by, String note) {
         Loaded previous;
-        synchronized (users) {
+        synchronized (switching) {
             previous = active;
             active = next;
         }
@@ -531,72 +518,24 @@ public final class ModelManager implements AutoCloseable {
         if (previous != null) {
             previous.retire();
         }
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", event);
-        e.put("model", next.ref());
-        if (previous != null) {
-            e.put("previous", previous.ref());
-        }
-        if (by != null) {
-            e.put("by", by);
-        }
-        e.put("threshold", next.inspector.threshold());
-        e.put("thresholdSource", next.inspector.thresholdInForce().source());
-        e.put("loadSeconds", Math.round(next.loadSeconds * 100) / 100.0);
-        e.put("backend", next.backend);
-        if (note != null) {
-            e.put("note", note);
-        }
-        store.audit(e);
-        emit(e);
+        ModelEvent e = new ModelEvent.Activated(Instant.now().toString(), event, next.ref(),
+                previous != null ? previous.ref() : null, by, next.inspector.threshold(),
+                next.inspector.thresholdInForce().source(), Math.round(next.loadSeconds * 100) / 100.0, next.backend, note);
+        events.record(e);
         LOG.infof("model %s (sha256 %s) active after %s: loaded and self-tested in %.1f s, backend %s", next.bundle.id(),
                 next.bundle.sha256().substring(0, 12), event, next.loadSeconds, next.backend);
     }
 
-    private Refused refuse(int status, String reason, Throwable cause, String by, String what) {
-        refusals++;
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("ts", Instant.now().toString());
-        e.put("event", "refusal");
-        e.put("request", what != null ? what : "swap");
-        e.put("reason", reason);
-        if (by != null) {
-            e.put("by", by);
-        }
+    private Refused refuse(Refused.Reason kind, String reason, Throwable cause, String by, String what) {
+        refusals.increment();
         Loaded a = active;
-        if (a != null) {
-            e.put("active", a.ref());
-        }
+        ModelEvent.Refusal e = new ModelEvent.Refusal(Instant.now().toString(), what != null ? what : "swap", reason, by,
+                a != null ? a.ref() : null);
         lastRefusal = e;
-        try {
-            store.audit(e);
-        } catch (RuntimeException auditFailed) {
-            LOG.errorf("audit log: %s", auditFailed.getMessage());
-        }
-        emit(e);
+        events.recordQuietly(e);
         LOG.warnf("model %s refused: %s", what != null ? what : "swap", reason);
-        return cause instanceof Refused r && r.getMessage().equals(reason) && r.status() == status ? r
-                : new Refused(status, reason, cause);
-    }
-
-    private void emit(Map<String, Object> event) {
-        Consumer<Map<String, Object>> sink;
-        synchronized (unsentEvents) {
-            sink = events;
-            if (sink == null) {
-                unsentEvents.add(event); // no MQTT (yet): the audit log has them all, keep the latest for MQTT
-                if (unsentEvents.size() > 100) {
-                    unsentEvents.remove(0);
-                }
-                return;
-            }
-        }
-        try {
-            sink.accept(event);
-        } catch (RuntimeException e) {
-            LOG.warnf("model event not sent: %s", e.toString());
-        }
+        return cause instanceof Refused r && r.getMessage().equals(reason) && r.reason() == kind ? r
+                : new Refused(kind, reason, cause);
     }
 
     private void forgetUnreferenced() {
@@ -607,17 +546,8 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    private void reached(Step step) {
-        if (step == settings.pauseAt()) {
-            // the crash tests SIGKILL the process while it sleeps here
-            System.err.println("kensa: swap paused at " + step + " (debug.kensa.swap-pause-at)");
-            System.err.flush();
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private static void reached(Step step) {
+        stepObserver.accept(step);
     }
 
     private static void copyTree(Path from, Path to) {
@@ -650,7 +580,7 @@ public final class ModelManager implements AutoCloseable {
     @Override
     public void close() {
         Loaded a;
-        synchronized (users) {
+        synchronized (switching) {
             a = active;
             active = null;
         }

@@ -238,8 +238,8 @@ public final class ModelStore {
         }
     }
 
-    /** Appends one event to the audit log and forces it to disk. */
-    public synchronized void audit(Map<String, ?> event) {
+    /** Appends one event (a {@link ModelEvent}, as JSON) to the audit log and forces it to disk. */
+    public synchronized void audit(Object event) {
         try (FileChannel ch = FileChannel.open(auditLog, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             String text = JSON.writeValueAsString(event) + "\n";

@@ -30,7 +30,7 @@ public record MqttSettings(String serverUri, String deviceId, String clientId, S
             clientId = "kensa-" + deviceId;
         }
         if (topicPrefix == null || topicPrefix.isBlank()) {
-            topicPrefix = "kensa/" + deviceId + "/";
+            topicPrefix = Topics.defaultPrefix(deviceId);
         } else if (!topicPrefix.endsWith("/")) {
             topicPrefix = topicPrefix + "/";
         }
@@ -56,9 +56,25 @@ public record MqttSettings(String serverUri, String deviceId, String clientId, S
         return new MqttSettings(serverUri, deviceId, clientId, username, password, topicPrefix, qos, connectTimeoutS);
     }
 
-    /** The full topic for a leaf name such as {@code result}. */
+    /** The full topic for a leaf name of {@link Topics}, such as {@link Topics#RESULT}. */
     public String topic(String leaf) {
         return topicPrefix + leaf;
+    }
+
+    /**
+     * Connection options with what every Kensa client of this broker shares: the credentials and the connection
+     * timeout. Each client adds its own (will, session, keep-alive).
+     */
+    public org.eclipse.paho.mqttv5.client.MqttConnectionOptions connectionOptions() {
+        var o = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        o.setConnectionTimeout(connectTimeoutS);
+        if (username != null) {
+            o.setUserName(username);
+        }
+        if (password != null) {
+            o.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return o;
     }
 
     /** Keeps the password out of logs. */

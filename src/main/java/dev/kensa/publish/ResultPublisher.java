@@ -3,6 +3,7 @@ package dev.kensa.publish;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
+import dev.kensa.model.ModelEvent;
 import dev.kensa.journal.ResultJournal;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -17,9 +18,7 @@ import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -45,7 +44,7 @@ public final class ResultPublisher implements AutoCloseable {
 
     private final MqttSettings settings;
     private final ResultJournal journal;
-    private final Supplier<Map<String, Object>> status;
+    private final Supplier<StatusMessage> status;
     private final MqttAsyncClient client;
     private final MqttConnectionOptions options;
     private final Thread thread;
@@ -54,10 +53,9 @@ public final class ResultPublisher implements AutoCloseable {
     private volatile boolean everConnected;
 
     /**
-     * @param status gives the status message fields (state, version, backend, model, uptimeS); called on every
-     *               (re)connection, on the Paho callback thread
+     * @param status gives the status message; called on every (re)connection, on the Paho callback thread
      */
-    public ResultPublisher(MqttSettings settings, ResultJournal journal, Supplier<Map<String, Object>> status) {
+    public ResultPublisher(MqttSettings settings, ResultJournal journal, Supplier<StatusMessage> status) {
         this.settings = settings;
         this.journal = journal;
         this.status = status;
@@ -74,21 +72,11 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     private static MqttConnectionOptions connectionOptions(MqttSettings s) {
-        MqttConnectionOptions o = new MqttConnectionOptions();
+        MqttConnectionOptions o = s.connectionOptions();
         o.setAutomaticReconnect(false); // the publisher thread reconnects, with its own back-off; see connect()
-        o.setConnectionTimeout(s.connectTimeoutS());
         o.setKeepAliveInterval(30);
-        if (s.username() != null) {
-            o.setUserName(s.username());
-        }
-        if (s.password() != null) {
-            o.setPassword(s.password().getBytes(StandardCharsets.UTF_8));
-        }
-        Map<String, Object> will = new LinkedHashMap<>();
-        will.put("state", "offline");
-        will.put("deviceId", s.deviceId());
-        MqttMessage willMessage = new MqttMessage(json(will), 1, true, null);
-        o.setWill(s.topic("status"), willMessage);
+        MqttMessage willMessage = new MqttMessage(json(new StatusMessage.Bare("offline", s.deviceId())), 1, true, null);
+        o.setWill(s.topic(Topics.STATUS), willMessage);
         MqttProperties willProps = new MqttProperties();
         willProps.setContentType("application/json");
         o.setWillMessageProperties(willProps);
@@ -120,7 +108,7 @@ public final class ResultPublisher implements AutoCloseable {
      * start-up happens before the first connection). Not journalled: after a restart the retained status says
      * which model is active. At most {@link #MAX_PENDING_EVENTS} wait; older ones are dropped with a warning.
      */
-    public void publishModelEvent(Map<String, Object> event) {
+    public void publishModelEvent(ModelEvent event) {
         statusStale = true; // a load, swap or rollback changes the model the retained status names
         pendingEvents.add(event);
         while (pendingEvents.size() > MAX_PENDING_EVENTS) {
@@ -135,14 +123,14 @@ public final class ResultPublisher implements AutoCloseable {
 
     private static final int MAX_PENDING_EVENTS = 100;
     private volatile boolean statusStale;
-    private final java.util.concurrent.ConcurrentLinkedQueue<Map<String, Object>> pendingEvents =
+    private final java.util.concurrent.ConcurrentLinkedQueue<ModelEvent> pendingEvents =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Sends queued model events; on failure the event goes back to the head of the queue. */
     private void flushEvents() throws MqttException {
-        Map<String, Object> e;
+        ModelEvent e;
         while ((e = pendingEvents.peek()) != null) {
-            client.publish(settings.topic("model/event"), message(json(e), 1, false, "application/json", null, null))
+            client.publish(settings.topic(Topics.MODEL_EVENT), message(json(e), 1, false, "application/json", null, null))
                     .waitForCompletion(ACK_TIMEOUT_MS);
             pendingEvents.poll();
         }
@@ -215,11 +203,11 @@ public final class ResultPublisher implements AutoCloseable {
     /** Sends one entry and waits for its acknowledgements; throws when any is missing, so it is sent again. */
     private void send(JournalEntry e) throws MqttException {
         byte[] id = e.id().getBytes(StandardCharsets.UTF_8);
-        IMqttToken result = client.publish(settings.topic("result"),
+        IMqttToken result = client.publish(settings.topic(Topics.RESULT),
                 message(e.json(), 1, false, "application/json", e.id(), null));
         IMqttToken heatmap = null;
         if (e.heatmap().length > 0) {
-            heatmap = client.publish(settings.topic("heatmap"),
+            heatmap = client.publish(settings.topic(Topics.HEATMAP),
                     message(e.heatmap(), settings.heatmapQos(), false, "image/jpeg", e.id(), id));
         }
         result.waitForCompletion(ACK_TIMEOUT_MS);
@@ -241,20 +229,18 @@ public final class ResultPublisher implements AutoCloseable {
         return new MqttMessage(payload, qos, retained, p);
     }
 
+    /** @param state null: the status's own state (online or degraded); else e.g. offline for the goodbye */
     private void publishStatus(String state) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Object m;
         try {
-            m.putAll(status.get());
+            StatusMessage s = status.get();
+            m = s.as(state != null ? state : s.state() != null ? s.state() : "online", settings.deviceId());
         } catch (RuntimeException e) {
             LOG.warnf("status supplier failed, publishing a bare status: %s", e.toString());
+            m = new StatusMessage.Bare(state != null ? state : "online", settings.deviceId());
         }
-        m.putIfAbsent("state", "online");
-        if (state != null) {
-            m.put("state", state);
-        }
-        m.put("deviceId", settings.deviceId());
         try {
-            IMqttToken t = client.publish(settings.topic("status"), message(json(m), 1, true, "application/json", null, null));
+            IMqttToken t = client.publish(settings.topic(Topics.STATUS), message(json(m), 1, true, "application/json", null, null));
             if (state != null) {
                 t.waitForCompletion(2_000); // the goodbye must reach the broker before we disconnect
             }
@@ -263,7 +249,7 @@ public final class ResultPublisher implements AutoCloseable {
         }
     }
 
-    private static byte[] json(Map<String, Object> m) {
+    private static byte[] json(Object m) {
         try {
             return JSON.writeValueAsBytes(m);
         } catch (JsonProcessingException e) {
@@ -283,13 +269,6 @@ public final class ResultPublisher implements AutoCloseable {
         } catch (MqttException e) {
             LOG.debugf("MQTT disconnect: %s", e.toString());
         }
-        closeClient();
-    }
-
-    /** Vanishes like a crashed process: the socket closes with no DISCONNECT, so the broker sends the Last Will. */
-    void crashForTest() throws MqttException {
-        stopThread();
-        client.disconnectForcibly(0, 0, false);
         closeClient();
     }
 

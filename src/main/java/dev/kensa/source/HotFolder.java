@@ -38,12 +38,12 @@ public final class HotFolder implements AutoCloseable {
     private static final List<String> PARTIAL = List.of(".part", ".tmp", ".filepart", ".crdownload");
 
     /**
-     * Inspects one file and returns the verdict name: "OK", "NG" or "ERROR". {@code bytes} is null for an input
+     * Inspects one file and returns its verdict. {@code bytes} is null for an input
      * refused unread ({@link ImageInput#refused}): its result is an ERROR saying why.
      */
     @FunctionalInterface
     public interface Handler {
-        String inspect(ImageInput input, byte[] bytes) throws Exception;
+        dev.kensa.verdict.Verdict inspect(ImageInput input, byte[] bytes) throws Exception;
     }
 
     /**
@@ -214,7 +214,7 @@ public final class HotFolder implements AutoCloseable {
 
     /** Inspects and moves by verdict; false (file left for the next scan) when no result could be recorded. */
     private boolean file(Path f, ImageInput input, byte[] bytes) throws IOException {
-        String verdict;
+        dev.kensa.verdict.Verdict verdict;
         try {
             verdict = handler.inspect(input, bytes);
         } catch (InterruptedException e) {
@@ -226,9 +226,9 @@ public final class HotFolder implements AutoCloseable {
             return false;
         }
         String sub = switch (verdict) {
-            case "OK" -> "done";
-            case "NG" -> "ng";
-            default -> "error";
+            case OK -> "done";
+            case NG -> "ng";
+            case ERROR -> "error";
         };
         move(f, dir.resolve(sub));
         processed++;

@@ -44,7 +44,7 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
     private final MqttSettings settings;
     private final Handler handler;
     private final MqttAsyncClient client;
-    private final MqttConnectionOptions options = new MqttConnectionOptions();
+    private final MqttConnectionOptions options;
     private final long maxBytes;
     private final SourceWorker worker;
     private volatile long handled;
@@ -67,16 +67,10 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
         this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId() + "-inspect", new MemoryPersistence());
         client.setCallback(this);
         client.setManualAcks(true); // ack after the result is journalled, not on arrival
+        this.options = settings.connectionOptions();
         options.setCleanStart(false);
         options.setSessionExpiryInterval(3600L);
         options.setMaximumPacketSize(Math.min(268_435_460L, maxBytes + PACKET_MARGIN)); // MQTT's own limit ~256 MB
-        options.setConnectionTimeout(settings.connectTimeoutS());
-        if (settings.username() != null) {
-            options.setUserName(settings.username());
-            if (settings.password() != null) {
-                options.setPassword(settings.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }
         this.worker = new SourceWorker("kensa-mqtt-inspect", "MQTT inspect source", this::loop, onStateChange);
     }
 
@@ -106,9 +100,9 @@ public final class MqttInspectSource implements AutoCloseable, MqttCallback {
                 if (!client.isConnected()) {
                     IMqttToken t = client.connect(options);
                     t.waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
-                    client.subscribe(settings.topic("inspect"), 1).waitForCompletion(5000);
+                    client.subscribe(settings.topic(dev.kensa.publish.Topics.INSPECT), 1).waitForCompletion(5000);
                     subscribed = true;
-                    LOG.infof("MQTT inspect source: subscribed to %s", settings.topic("inspect"));
+                    LOG.infof("MQTT inspect source: subscribed to %s", settings.topic(dev.kensa.publish.Topics.INSPECT));
                     backoff = 200;
                 }
                 Thread.sleep(500);

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A SIGKILL at each step of a swap, then a restart: the box comes up with a working model, the old one when the
- * kill came before the commit and the new one after it, and no half-installed bundle is left behind.
+ * kill came before the commit and the new one after it, and no half-installed bundle is left behind. A test-only
+ * agent ({@link dev.kensa.testing.SwapPauser}) holds the swap at each step; the product has no pause of its own.
  */
 class SwapCrashIT {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -45,17 +46,19 @@ class SwapCrashIT {
         byte[] image = TinyBundle.image("good", 5);
 
         String expected = shaA;
+        Path pauser = dev.kensa.testing.SwapPauser.jar(tmp);
         for (ModelManager.Step step : ModelManager.Step.values()) {
             // each daemon checks what the previous kill left, then swaps and is killed at the next step
             try (Daemon d = Daemon.start(work, a, journal, "-Dkensa.api.token-file=" + token,
-                    "-D" + dev.kensa.daemon.ModelService.PAUSE_PROPERTY + "=" + step)) {
+                    "-javaagent:" + pauser + "=" + step)) {
                 assertWorking(d, expected, image, "after a kill at the step before " + step);
+                awaitLog(d, "kensa-test: swap pauser ready");
                 CompletableFuture<HttpResponse<String>> swap = d.http.sendAsync(HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + d.port + "/api/v1/model"))
                         .header("Authorization", "Bearer crash-test-token-0123456789")
                         .header("Content-Type", "application/zip")
                         .PUT(HttpRequest.BodyPublishers.ofFile(zipB)).build(), HttpResponse.BodyHandlers.ofString());
-                awaitLog(d, "swap paused at " + step);
+                awaitLog(d, "kensa-test: swap paused at " + step);
                 d.kill();
                 swap.handle((r, e) -> null).join();
             }

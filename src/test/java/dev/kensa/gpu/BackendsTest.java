@@ -30,7 +30,11 @@ class BackendsTest {
     void modesParse() {
         assertEquals(Backends.Mode.TENSORRT, Backends.Mode.parse(" TensorRT "));
         assertEquals(Backends.Mode.AUTO, Backends.Options.defaults().mode());
-        assertEquals(java.nio.file.Path.of("data/engine-cache"), Backends.Options.defaults().cacheDir());
+        // the one default is KensaConfig's (kensa.cache-dir = ${kensa.state-dir}/engine-cache); the library's agrees
+        dev.kensa.KensaConfig config = new io.smallrye.config.SmallRyeConfigBuilder().addDefaultInterceptors()
+                .withMapping(dev.kensa.KensaConfig.class).build().getConfigMapping(dev.kensa.KensaConfig.class);
+        assertEquals(config.cacheDir(), Backends.Options.defaults().cacheDir());
+        assertEquals(config.backend(), Backends.Options.defaults().mode());
         KensaException e = assertThrows(KensaException.class, () -> Backends.Mode.parse("cuda"));
         assertTrue(e.getMessage().contains("auto, tensorrt or cpu"), e.getMessage());
         assertEquals(Precision.FP32, Precision.parse("fp32"));

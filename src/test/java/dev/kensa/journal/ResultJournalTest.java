@@ -1,5 +1,7 @@
 package dev.kensa.journal;
 
+import dev.kensa.verdict.Verdict;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +22,7 @@ class ResultJournalTest {
     static JournalEntry entry(int i) {
         byte[] heat = new byte[i % 3 == 0 ? 0 : 100 + i];
         java.util.Arrays.fill(heat, (byte) i);
-        return new JournalEntry(0, "id-" + i, i % 2 == 0 ? "OK" : "NG",
+        return new JournalEntry(0, "id-" + i, i % 2 == 0 ? Verdict.OK : Verdict.NG,
                 ("{\"id\":\"id-" + i + "\"}").getBytes(StandardCharsets.UTF_8), heat);
     }
 
@@ -126,9 +128,9 @@ class ResultJournalTest {
         return new JournalEntry(0, e.id(), e.verdict(), json.getBytes(StandardCharsets.UTF_8), e.heatmap());
     }
 
-    static List<ResultJournal.Listed> listAll(ResultJournal j, String verdict) {
+    static List<ResultJournal.Listed> listAll(ResultJournal j, Verdict verdict) {
         List<ResultJournal.Listed> out = new ArrayList<>();
-        j.newestFirst(v -> verdict == null || verdict.equals(v), e -> out.add(e));
+        j.newestFirst(v -> verdict == null || verdict == v, e -> out.add(e));
         return out;
     }
 
@@ -150,9 +152,9 @@ class ResultJournalTest {
                 assertEquals("id-" + i, all.get(k).id());
                 assertArrayEquals(bigEntry(i).json(), all.get(k).json(), "JSON of entry " + i);
             }
-            List<ResultJournal.Listed> ng = listAll(j, "NG");
+            List<ResultJournal.Listed> ng = listAll(j, Verdict.NG);
             assertEquals(20, ng.size());
-            assertTrue(ng.stream().allMatch(e -> e.verdict().equals("NG")));
+            assertTrue(ng.stream().allMatch(e -> e.verdict() == Verdict.NG));
             List<Long> firstFive = new ArrayList<>();
             j.newestFirst(v -> true, e -> {
                 firstFive.add(e.seq());
@@ -170,22 +172,22 @@ class ResultJournalTest {
     }
 
     @Test
-    void walksTellIdsWithTheSameHashApartAndListVerdictsTheIndexDoesNotKnow(@TempDir Path dir) throws Exception {
+    void walksTellIdsWithTheSameHashApart(@TempDir Path dir) throws Exception {
         assertEquals("Aa".hashCode(), "BB".hashCode());
         try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
-            j.append(new JournalEntry(0, "Aa", "OK", "{\"id\":\"Aa\"}".getBytes(StandardCharsets.UTF_8), new byte[]{1}));
+            j.append(new JournalEntry(0, "Aa", Verdict.OK, "{\"id\":\"Aa\"}".getBytes(StandardCharsets.UTF_8), new byte[]{1}));
             for (int i = 0; i < 10; i++) {
                 j.append(entry(i));
             }
-            j.append(new JournalEntry(0, "BB", "REVIEW", "{\"id\":\"BB\"}".getBytes(StandardCharsets.UTF_8), new byte[]{2}));
+            j.append(new JournalEntry(0, "BB", Verdict.ERROR, "{\"id\":\"BB\"}".getBytes(StandardCharsets.UTF_8), new byte[]{2}));
         }
         try (ResultJournal j = ResultJournal.open(dir, 400, 1L << 20)) {
             assertEquals("Aa", j.findById("Aa").id());
             assertArrayEquals(new byte[]{1}, j.findById("Aa").heatmap());
             assertEquals("BB", j.findById("BB").id());
-            List<ResultJournal.Listed> review = listAll(j, "REVIEW");
-            assertEquals(1, review.size());
-            assertEquals("BB", review.get(0).id());
+            List<ResultJournal.Listed> errors = listAll(j, Verdict.ERROR);
+            assertEquals(1, errors.size());
+            assertEquals("BB", errors.get(0).id());
             assertEquals(12, listAll(j, null).size());
         }
     }

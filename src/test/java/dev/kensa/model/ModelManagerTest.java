@@ -58,7 +58,7 @@ class ModelManagerTest {
 
     ModelManager manager(PublicKey publicKey) {
         return new ModelManager(ModelStore.open(store), new ModelManager.Settings(publicKey, 2, 8, 1L << 30, 1000,
-                1L << 31, null, dev.kensa.gpu.Backends.Options.of("cpu", tmp.resolve("engines"))));
+                1L << 31, dev.kensa.gpu.Backends.Options.of("cpu", tmp.resolve("engines"))));
     }
 
     /** A copy of a bundle directory (unsigned), to sign or zip without touching the shared one. */

@@ -178,9 +178,11 @@ class PipelineTest {
     }
 
     /**
-     * Soak: 240 inspections after a warm-up must not grow the native memory the pipeline owns: JavaCPP's
-     * tracked allocations (OpenCV Mats, pointers) and the JVM's direct buffers (ORT input and pinned outputs).
-     * Both are exact counters, unlike RSS, so any per-image leak shows.
+     * Soak: 240 inspections after a warm-up must not leave native allocations behind: the number of JavaCPP's
+     * tracked allocations (OpenCV Mats, pointers) and of the JVM's direct buffers (ORT input and pinned outputs) may
+     * not grow with the number of images. Counts of live allocations, read without forcing a GC: what the pipeline
+     * owns it frees itself, when it is done with it, so a leak of one per image shows as 240; a collection in between
+     * can only lower the counts.
      */
     @Test
     void steadyStateInspectionDoesNotGrowNativeMemory() throws Exception {
@@ -195,30 +197,28 @@ class PipelineTest {
                 .stream().filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
         try (Inspector inspector = Inspectors.open(bundle, 2, 8)) {
             inspector.inspect(inputs.subList(0, 24), in -> inspector.heatmapJpeg(in));
-            settle(); // earlier tests' closed inspectors free their buffers now, not during the measurement
-            long javacpp0 = org.bytedeco.javacpp.Pointer.totalBytes();
-            long direct0 = direct.getMemoryUsed();
+            long javacpp0 = org.bytedeco.javacpp.Pointer.totalCount();
+            long direct0 = direct.getCount();
             int[] n = {0};
             inspector.inspect(inputs, in -> {
                 inspector.heatmapJpeg(in);
                 n[0]++;
             });
-            settle();
             assertEquals(240, n[0]);
-            long javacppGrowth = org.bytedeco.javacpp.Pointer.totalBytes() - javacpp0;
-            long directGrowth = direct.getMemoryUsed() - direct0;
-            assertTrue(javacppGrowth < 1_000_000, "JavaCPP native memory grew by " + javacppGrowth + " bytes");
-            assertTrue(directGrowth < 1_000_000, "direct buffers grew by " + directGrowth + " bytes");
+            long javacppGrowth = org.bytedeco.javacpp.Pointer.totalCount() - javacpp0;
+            long directGrowth = direct.getCount() - direct0;
+            System.out.printf("native allocations: JavaCPP %d -> %+d, direct buffers %d -> %+d%n", javacpp0, javacppGrowth,
+                    direct0, directGrowth);
+            assertTrue(javacppGrowth < MAX_NATIVE_GROWTH, "JavaCPP allocations grew by " + javacppGrowth + " over 240 images");
+            assertTrue(directGrowth < MAX_NATIVE_GROWTH, "direct buffers grew by " + directGrowth + " over 240 images");
         }
     }
 
-    /** GC, then give the cleaner and JavaCPP's deallocator threads time to release what became unreachable. */
-    static void settle() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(150);
-        }
-    }
+    /**
+     * Fewer than one batch's worth over 240 images (measured: +0 for both): a leak of one allocation per image, or
+     * per batch of 8, exceeds it; a few kept for reuse do not.
+     */
+    static final int MAX_NATIVE_GROWTH = 8;
 
     @Test
     void backendSettingPicksCpuOnABoxWithoutGpu() {

@@ -1,5 +1,7 @@
 package dev.kensa.publish;
 
+import dev.kensa.verdict.Verdict;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
@@ -66,9 +68,9 @@ class ResultPublisherTest {
                 assertEquals("test-1", online.get("version").asText());
 
                 List<JournalEntry> entries = List.of(
-                        entry("r-0", "OK", jpeg(1)),
-                        entry("r-1", "NG", jpeg(2)),
-                        entry("r-2", "ERROR", new byte[0])); // an ERROR result has no heatmap
+                        entry("r-0", Verdict.OK, jpeg(1)),
+                        entry("r-1", Verdict.NG, jpeg(2)),
+                        entry("r-2", Verdict.ERROR, new byte[0])); // an ERROR result has no heatmap
                 journal.append(entries);
 
                 for (JournalEntry e : entries) {
@@ -97,8 +99,8 @@ class ResultPublisherTest {
                     assertEquals("online", JSON.readTree(m.getPayload()).get("state").asText());
                 }
 
-                publisher.publishModelEvent(Map.of("event", "load", "modelId", "m1"));
-                assertEquals("load", JSON.readTree(early.next("model/event").getPayload()).get("event").asText());
+                publisher.publishModelEvent(new dev.kensa.model.ModelEvent.NoModel("2026-01-01T00:00:00Z", "test"));
+                assertEquals("no-model", JSON.readTree(early.next("model/event").getPayload()).get("event").asText());
             } finally {
                 publisher.close();
             }
@@ -126,7 +128,7 @@ class ResultPublisherTest {
                 await(() -> !publisher.isConnected(), "publisher saw the outage");
                 List<JournalEntry> entries = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
-                    entries.add(entry(Integer.toString(i), "OK", jpeg(i)));
+                    entries.add(entry(Integer.toString(i), Verdict.OK, jpeg(i)));
                 }
                 journal.append(entries);
                 assertEquals(50, journal.backlog(), "nothing can be acknowledged while the broker is down");
@@ -156,7 +158,7 @@ class ResultPublisherTest {
                 try {
                     first.start();
                     for (int i = 0; i < 10; i++) {
-                        journal.append(entry("a" + i, "OK", jpeg(i)));
+                        journal.append(entry("a" + i, Verdict.OK, jpeg(i)));
                     }
                     for (int i = 0; i < 10; i++) {
                         assertEquals("a" + i, userProperty(sub.next("result"), "id"));
@@ -174,7 +176,7 @@ class ResultPublisherTest {
             try (ResultJournal journal = ResultJournal.open(journalDir)) {
                 assertEquals(10, journal.publishedSeq());
                 for (int i = 0; i < 5; i++) {
-                    journal.append(entry("b" + i, "NG", jpeg(100 + i)));
+                    journal.append(entry("b" + i, Verdict.NG, jpeg(100 + i)));
                 }
                 ResultPublisher second = newPublisher(broker, journal);
                 try {
@@ -193,41 +195,51 @@ class ResultPublisherTest {
     }
 
     /**
-     * crashForTest() closes the socket without an MQTT DISCONNECT (Paho's disconnectForcibly with
-     * sendDisconnectPacket false), which mosquitto treats like a dead appliance and answers with the Last Will.
+     * The publisher's connection dies without an MQTT DISCONNECT (a TCP reset between it and the broker, as when the
+     * appliance crashes or loses power), which mosquitto answers with the Last Will.
      */
     @Test
     void aCrashedPublisherIsReportedOfflineByItsLastWill() throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
+             dev.kensa.testing.TcpProxy link = new dev.kensa.testing.TcpProxy(broker.port());
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber sub = MqttSubscriber.connect(broker, "will-sub", false, PREFIX + "status", PREFIX, WAIT_MS)) {
-            ResultPublisher publisher = newPublisher(broker, journal);
-            publisher.start();
-            assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
-
-            publisher.crashForTest();
-
-            MqttMessage will = sub.next("status");
-            JsonNode state = JSON.readTree(will.getPayload());
-            assertEquals("offline", state.get("state").asText());
-            assertEquals(DEVICE, state.get("deviceId").asText());
-            assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
-            assertEquals(1, will.getQos());
-            // the will is retained: whoever looks later also sees offline
-            try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
-                MqttMessage m = late.next("status");
-                assertTrue(m.isRetained());
-                assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
+            ResultPublisher publisher = new ResultPublisher(MqttSettings.of(link.uri(), DEVICE), journal, () ->
+                    new StatusMessage("online", DEVICE, "test-1", "cpu", "no GPU", null, 0, Map.of(), null));
+            try {
+                publisher.start();
+                assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
+                link.cut();
+                assertWill(broker, sub);
+            } finally {
+                publisher.close(); // it was retrying against the cut link
             }
+        }
+    }
+
+    private static void assertWill(Mosquitto broker, MqttSubscriber sub) throws Exception {
+        MqttMessage will = sub.next("status");
+        JsonNode state = JSON.readTree(will.getPayload());
+        assertEquals("offline", state.get("state").asText());
+        assertEquals(DEVICE, state.get("deviceId").asText());
+        assertNull(state.get("version"), "the bare Last Will, not the goodbye a clean close() publishes");
+        assertEquals("{state,deviceId}", dev.kensa.testing.JsonShape.of(will.getPayload()), "the Last Will's contract");
+        assertEquals(1, will.getQos());
+        // the will is retained: whoever looks later also sees offline
+        try (MqttSubscriber late = MqttSubscriber.connect(broker, "will-late", false, PREFIX + "status", PREFIX, WAIT_MS)) {
+            MqttMessage m = late.next("status");
+            assertTrue(m.isRetained());
+            assertEquals("offline", JSON.readTree(m.getPayload()).get("state").asText());
         }
     }
 
     private static ResultPublisher newPublisher(Mosquitto broker, ResultJournal journal) {
         MqttSettings settings = MqttSettings.of(broker.uri(), DEVICE);
-        return new ResultPublisher(settings, journal, () -> Map.of("state", "online", "version", "test-1"));
+        return new ResultPublisher(settings, journal, () -> new StatusMessage("online", DEVICE, "test-1", "cpu", "no GPU",
+                null, 0, Map.of(), null));
     }
 
-    private static JournalEntry entry(String id, String verdict, byte[] heatmap) {
+    private static JournalEntry entry(String id, Verdict verdict, byte[] heatmap) {
         String json = "{\"id\":\"" + id + "\",\"verdict\":\"" + verdict + "\",\"score\":0.25}";
         return new JournalEntry(0, id, verdict, json.getBytes(StandardCharsets.UTF_8), heatmap);
     }

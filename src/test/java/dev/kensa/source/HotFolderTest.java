@@ -1,5 +1,7 @@
 package dev.kensa.source;
 
+import dev.kensa.verdict.Verdict;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +32,7 @@ class HotFolderTest {
         HotFolder hot = new HotFolder(dir, (in, bytes) -> {
             String name = Path.of(in.source()).getFileName().toString();
             seen.add(name + ":" + bytes.length);
-            return name.startsWith("bad") ? "NG" : "OK";
+            return name.startsWith("bad") ? Verdict.NG : Verdict.OK;
         }, 10, 500);
         Files.write(dir.resolve("a.png"), new byte[10]);
         Files.write(dir.resolve("bad.png"), new byte[20]);
@@ -54,7 +56,7 @@ class HotFolderTest {
         List<Path> seen = new ArrayList<>();
         HotFolder hot = new HotFolder(dir, (in, b) -> {
             seen.add(Path.of(in.source()));
-            return "OK";
+            return Verdict.OK;
         }, 10, 0);
         Files.write(dir.resolve("img.png.part"), new byte[5]);
         Files.write(dir.resolve(".img.png"), new byte[5]);
@@ -75,7 +77,7 @@ class HotFolderTest {
             if (calls[0]++ == 0) {
                 throw new IllegalStateException("no model is loaded");
             }
-            return "ERROR";
+            return Verdict.ERROR;
         }, 10, 0);
         Files.write(dir.resolve("x.png"), new byte[3]);
         hot.pollOnce(0);
@@ -89,7 +91,7 @@ class HotFolderTest {
 
     @Test
     void sameNameTwiceKeepsBoth(@TempDir Path dir) throws Exception {
-        HotFolder hot = new HotFolder(dir, (in, b) -> "OK", 10, 0);
+        HotFolder hot = new HotFolder(dir, (in, b) -> Verdict.OK, 10, 0);
         for (int round = 0; round < 2; round++) {
             Files.write(dir.resolve("cam.png"), new byte[round + 1]);
             hot.pollOnce(round * 10L);
@@ -109,7 +111,7 @@ class HotFolderTest {
             } catch (java.io.IOException e) {
                 errors.add(e.getMessage());
             }
-            return "ERROR";
+            return Verdict.ERROR;
         }, new HotFolder.Settings(10, 0, 1000, Pattern.compile(HotFolder.Settings.DEFAULT_PART_ID_PATTERN)), () -> {
         });
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("huge.png").toFile(), "rw")) {
@@ -123,11 +125,11 @@ class HotFolderTest {
 
     @Test
     void thePartIdComesFromTheFileName(@TempDir Path dir) throws Exception {
-        HotFolder plain = new HotFolder(dir, (in, b) -> "OK", 10, 0);
+        HotFolder plain = new HotFolder(dir, (in, b) -> Verdict.OK, 10, 0);
         assertEquals("SN-0042", plain.partId("SN-0042.png"));
         assertEquals("lot7.SN-0042", plain.partId("lot7.SN-0042.png"));
         assertEquals("noext", plain.partId("noext"));
-        HotFolder custom = new HotFolder(dir, (in, b) -> "OK", new HotFolder.Settings(10, 0, 1000,
+        HotFolder custom = new HotFolder(dir, (in, b) -> Verdict.OK, new HotFolder.Settings(10, 0, 1000,
                 Pattern.compile("cam1_([^_]+)_.*")), () -> {
         });
         assertEquals("SN-0042", custom.partId("cam1_SN-0042_20261123.png"));
@@ -136,7 +138,7 @@ class HotFolderTest {
         List<String> ids = new ArrayList<>();
         HotFolder hot = new HotFolder(dir, (in, b) -> {
             ids.add(in.partId());
-            return "OK";
+            return Verdict.OK;
         }, 10, 0);
         Files.write(dir.resolve("A-17.png"), new byte[3]);
         hot.pollOnce(0);
@@ -152,7 +154,7 @@ class HotFolderTest {
             if (calls.getAndIncrement() == 0) {
                 throw new OutOfMemoryError("Java heap space (thrown by the test)");
             }
-            return "OK";
+            return Verdict.OK;
         }, new HotFolder.Settings(10, 0, 1000, Pattern.compile(HotFolder.Settings.DEFAULT_PART_ID_PATTERN)),
                 changes::incrementAndGet);
         try {
@@ -176,7 +178,7 @@ class HotFolderTest {
     @Test
     void aFolderThatVanishesIsReportedDownUntilItIsBack(@TempDir Path root) throws Exception {
         Path dir = Files.createDirectories(root.resolve("incoming"));
-        HotFolder hot = new HotFolder(dir, (in, b) -> "OK", 10, 0);
+        HotFolder hot = new HotFolder(dir, (in, b) -> Verdict.OK, 10, 0);
         try {
             hot.start();
             await(hot, SourceWorker.Status::up);
