@@ -57,6 +57,16 @@ public final class Evaluator {
     }
 
     public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, boolean progress) {
+        return evaluateFull(dataset, fitOptions, java.util.EnumSet.allOf(dev.kensa.quality.QualityGate.Check.class), progress);
+    }
+
+    /**
+     * As {@link #evaluateFull(Path, FitOptions, boolean)} with only {@code qualityChecks} of the image-quality gates on.
+     * A test image that fails a gate is what a box answers with ERROR: it is reported by name with the check, like an
+     * unreadable image, and left out of every figure (the detector never scored it; the figures are the detector's).
+     */
+    public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, java.util.Set<dev.kensa.quality.QualityGate.Check> qualityChecks,
+                                          boolean progress) {
         DevSet test = DevSet.of(dataset.resolve("test"));
         BundleFitter.FitReport fit = BundleFitter.fit(fitOptions, progress);
         ModelBundle bundle = fit.bundle();
@@ -93,13 +103,15 @@ public final class Evaluator {
             pixelNote = "pixel metrics unavailable: " + bundle.method() + " scores whole images, it has no anomaly map";
         }
         Progress bar = progress ? new Progress("inspect", images.size()) : Progress.silent(images.size());
-        try (Inspector inspector = Inspectors.open(bundle, fitOptions.threads(), fitOptions.batchSize())) {
+        try (Inspector inspector = Inspectors.open(bundle, fitOptions.threads(), fitOptions.batchSize(),
+                dev.kensa.gpu.Backends.Options.defaults(), qualityChecks)) {
             backend = inspector.describeBackend();
             inspector.inspect(images.stream().map(ImageInput::of).toList(), (Inspection in) -> {
                 int i = in.index();
                 bar.advance(1);
                 if (!in.scored()) {
-                    // an unreadable test image is reported by name and left out of every figure; the run goes on
+                    // an unreadable test image, or one a quality gate refused, is reported by name and left out of
+                    // every figure; the run goes on
                     failed[i] = true;
                     errors.add(images.get(i) + ": " + in.result().error());
                     return;

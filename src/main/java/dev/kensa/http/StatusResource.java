@@ -61,6 +61,8 @@ public class StatusResource {
             m.put("loadSeconds", a.loadSeconds());
             m.put("selfTestPassed", a.selfTest().passed());
             s.put("model", m);
+            // which limits the gates use: learned at the fit, or the floors only (a bundle without calibration.json)
+            s.put("imageQuality", a.inspector().qualityGate().describe());
         } else {
             s.put("model", null);
             s.put("modelProblem", models.notReady()); // in words: why there is none and how to install one
