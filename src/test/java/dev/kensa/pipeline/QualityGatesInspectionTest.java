@@ -67,11 +67,7 @@ class QualityGatesInspectionTest {
             // a fit that writes learned limits: the floors-only bundle is an older bundle without calibration.json
             Path old = tmp.resolve("old-bundle");
             copyTree(fitted.dir(), old);
-            Files.delete(old.resolve("calibration.json"));
-            com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode)
-                    dev.kensa.bundle.BundleJson.MAPPER.readTree(old.resolve("manifest.json").toFile());
-            ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("sha256")).remove("calibration.json");
-            dev.kensa.bundle.BundleJson.MAPPER.writeValue(old.resolve("manifest.json").toFile(), m);
+            CameraFaults.dropCalibration(old);
             floors = BundleReader.read(old);
         }
         CameraFaults.giveLearnedLimits(fitted, CameraFaults.learn(TestData.bottleTrain(), 3));

@@ -114,6 +114,20 @@ public final class CameraFaults {
     }
 
     /**
+     * Makes a bundle directory an older bundle, without calibration.json (gates on the floors only): removes the file
+     * and its manifest entry when a fit wrote one; nothing otherwise.
+     */
+    public static void dropCalibration(Path dir) throws IOException {
+        Path file = dir.resolve(CalibrationRecord.FILE);
+        ObjectNode manifest = (ObjectNode) BundleJson.MAPPER.readTree(dir.resolve("manifest.json").toFile());
+        if (manifest.get("sha256").has(CalibrationRecord.FILE)) {
+            ((ObjectNode) manifest.get("sha256")).remove(CalibrationRecord.FILE);
+            BundleJson.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), manifest);
+        }
+        Files.deleteIfExists(file);
+    }
+
+    /**
      * Writes {@code quality} into the bundle's calibration.json and lists it in the manifest: the bundle's own record
      * with its quality part replaced when it has one, else an in-sample record of its self-test scores (real scores
      * of real images, recorded at its fit).
