@@ -70,6 +70,33 @@ class QualityMarginsExperiment {
                 out.append('\n');
             }
         }
+        // small fits (as the tests' bundles: the first n training images): which test images their limits refuse
+        for (Path dataset : List.of(TestData.bottle(), TestData.transistor())) {
+            List<Path> train = CameraFaults.pngs(dataset.resolve("train/good"));
+            List<ImageQuality> trainStats = new ArrayList<>();
+            for (Path p : train) {
+                trainStats.add(CameraFaults.measure(p));
+            }
+            List<Path> tests = CameraFaults.pngs(dataset.resolve("test"));
+            List<ImageQuality> testStats = new ArrayList<>();
+            for (Path p : tests) {
+                testStats.add(CameraFaults.measure(p));
+            }
+            for (int n : new int[]{8, 10, 12, 24, 50, 100}) {
+                List<ImageQuality> fit = trainStats.subList(0, n);
+                QualityLimits l = QualityLimits.learn(java.util.Collections.nCopies(n, "x"), fit);
+                QualityGate g = QualityGate.all(l);
+                Map<String, Integer> refused = new LinkedHashMap<>();
+                for (int i = 0; i < tests.size(); i++) {
+                    QualityGate.Failure f = g.check(testStats.get(i));
+                    if (f != null) {
+                        refused.merge(tests.get(i).getParent().getFileName() + "/" + f.check().id(), 1, Integer::sum);
+                    }
+                }
+                out.append(String.format(Locale.ROOT, "%s first %d train images: %s; refused %s%n", dataset.getFileName(), n,
+                        l.summary(), refused));
+            }
+        }
         System.out.println(out);
     }
 }
