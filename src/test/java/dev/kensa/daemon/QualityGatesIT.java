@@ -53,7 +53,7 @@ class QualityGatesIT {
              MqttSubscriber sub = MqttSubscriber.connect(broker, "line-plc", false, PREFIX + "result", PREFIX, 30_000);
              Daemon d = Daemon.start(tmp.resolve("run"), bundle, tmp.resolve("journal"),
                      "-Dkensa.mqtt.url=" + broker.uri(), "-Dkensa.device-id=" + DEVICE, "-Dkensa.quality.disabled=size")) {
-            JsonNode gates = JSON.readTree(d.get("/api/v1/status").body()).get("imageQuality");
+            JsonNode gates = JSON.readTree(d.get("/api/v1/model").body()).get("active").get("imageQuality");
             assertEquals("floors", gates.get("limits").asText(), "a bundle without calibration.json: " + gates);
             assertEquals("[\"size\"]", gates.get("disabled").toString());
 
