@@ -119,6 +119,17 @@ public interface KensaConfig {
         long decodeBudgetBytes();
     }
 
+    Quality quality();
+
+    /** The image-quality gates before scoring (README: Image quality gates). */
+    interface Quality {
+        /**
+         * Checks switched off, comma-separated: any of {@code size}, {@code aspect}, {@code brightness},
+         * {@code contrast}, {@code focus}. Default: none (every check on). An unknown name stops the start.
+         */
+        java.util.Optional<java.util.List<String>> disabled();
+    }
+
     Journal journal();
 
     interface Model {

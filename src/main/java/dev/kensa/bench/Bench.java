@@ -123,6 +123,31 @@ public final class Bench {
                 MahalanobisScorers.cpuKernel(), threads, count, w, h, statsF32, statsF16, runs, soak);
     }
 
+    /**
+     * What the image-quality gates add to the prepare stage: the statistics of the resized square the preprocessing
+     * already made (made again here, untimed) and the checks; with a pipeline that does not resize to 256, the
+     * statistics' own resize is part of it. 0 when every check is off.
+     */
+    private static double qualityGateMs(Mat image, ImagePreprocessor pre, dev.kensa.quality.QualityGate gate) {
+        if (gate.off()) {
+            return 0;
+        }
+        if (pre.geometry().resize() != dev.kensa.quality.ImageQuality.SIDE) {
+            long q0 = System.nanoTime();
+            gate.check(dev.kensa.quality.ImageQuality.measure(image));
+            return ms(q0, System.nanoTime());
+        }
+        int side = dev.kensa.quality.ImageQuality.SIDE;
+        try (Mat square = new Mat(); org.bytedeco.opencv.opencv_core.Size size = new org.bytedeco.opencv.opencv_core.Size(side, side)) {
+            boolean down = image.cols() >= side && image.rows() >= side;
+            org.bytedeco.opencv.global.opencv_imgproc.resize(image, square, size, 0, 0,
+                    down ? org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA : org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR);
+            long q0 = System.nanoTime();
+            gate.check(dev.kensa.quality.ImageQuality.ofSquare(square, image.cols(), image.rows()));
+            return ms(q0, System.nanoTime());
+        }
+    }
+
     private static BatchRun measure(ModelBundle bundle, Inspector inspector, List<byte[]> images, int batch, String precision,
                                     int threads, boolean progress) throws Exception {
         ImagePreprocessor pre = inspector.features().preprocessor();
@@ -136,7 +161,8 @@ public final class Bench {
         // the method's comparison kernels run on host features only: on the GPU route there are none
         List<MethodModel.BenchVariant> variants = host ? bundle.model().benchVariants(threads) : List.of();
         Map<String, List<Double>> t = new LinkedHashMap<>();
-        List<String> rows = new ArrayList<>(List.of("decode", "preprocess", "backbone"));
+        List<String> rows = new ArrayList<>(List.of("decode", "preprocess", "quality", "backbone"));
+        dev.kensa.quality.QualityGate gate = inspector.qualityGate();
         if (host) {
             rows.add(embeddingRow);
         }
@@ -168,9 +194,11 @@ public final class Bench {
                         long t1 = System.nanoTime();
                         prepared[i] = pre.prepare(m, input, i * tensor);
                         long t2 = System.nanoTime();
+                        double qualityMs = qualityGateMs(m, pre, gate);
                         if (counted) {
                             t.get("decode").add(ms(t0, t1));
                             t.get("preprocess").add(ms(t1, t2));
+                            t.get("quality").add(qualityMs);
                         }
                     }
                 }

@@ -36,6 +36,9 @@ public class EvalCommand implements Callable<Integer> {
     @Mixin
     FitArgs fit;
 
+    @Mixin
+    QualityOption quality;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isDirectory(dataset.resolve("train").resolve("good"))) {
@@ -44,7 +47,8 @@ public class EvalCommand implements Callable<Integer> {
         Path out = bundle != null ? bundle : Files.createTempDirectory("kensa-eval-").resolve("bundle");
         EvalReport r;
         try {
-            Evaluator.Evaluation e = Evaluator.evaluateFull(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null), true);
+            Evaluator.Evaluation e = Evaluator.evaluateFull(dataset, fit.options(dataset.resolve("train").resolve("good"), out, null, null, null),
+                    quality.enabled(), true);
             r = e.report();
             if (html != null) {
                 String modelId = dev.kensa.bundle.BundleReader.readManifest(out).id(); // the bundle just fitted
@@ -58,7 +62,9 @@ public class EvalCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
         spec.commandLine().getOut().printf("method         %s%n", r.model());
         for (String error : r.errorImages()) {
-            spec.commandLine().getErr().println("kensa: warning: test image left out, unreadable: " + error);
+            // a gate failure is a test image the box would answer with ERROR ("the camera is wrong"), not a verdict
+            spec.commandLine().getErr().println("kensa: warning: test image left out, "
+                    + (error.contains(": image-quality: ") ? "failed an image-quality gate: " : "unreadable: ") + error);
         }
         spec.commandLine().getOut().printf("image AUROC    %.4f%n", r.imageAuroc());
         if (r.pixelAuroc() != null) {

@@ -39,6 +39,9 @@ public class InspectCommand implements Callable<Integer> {
     @Option(names = "--threads")
     Integer threads;
 
+    @picocli.CommandLine.Mixin
+    QualityOption quality;
+
     @Override
     public Integer call() throws IOException {
         List<Path> images = target.images();
@@ -48,7 +51,7 @@ public class InspectCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         int[] failures = {0};
-        try (Inspector inspector = Inspectors.open(bundle, t, batch)) {
+        try (Inspector inspector = Inspectors.open(bundle, t, batch, dev.kensa.gpu.Backends.Options.defaults(), quality.enabled())) {
             inspector.inspect(images.stream().map(ImageInput::of).toList(), in -> {
                 try {
                     ObjectNode line = json.valueToTree(in.result());

@@ -42,7 +42,10 @@ public class KensaMain implements QuarkusApplication {
         return cl;
     }
 
-    /** {@code --threads} and {@code --batch} default to {@code kensa.threads} and {@code kensa.batch-size}. */
+    /**
+     * {@code --threads}, {@code --batch} and {@code --quality-off} default to {@code kensa.threads},
+     * {@code kensa.batch-size} and {@code kensa.quality.disabled}.
+     */
     record ConfigDefaults(dev.kensa.KensaConfig config) implements CommandLine.IDefaultValueProvider {
         @Override
         public String defaultValue(CommandLine.Model.ArgSpec arg) {
@@ -52,6 +55,9 @@ public class KensaMain implements QuarkusApplication {
                 }
                 if (o.longestName().equals("--batch")) {
                     return String.valueOf(config.batchSize());
+                }
+                if (o.longestName().equals("--quality-off") && config.quality().disabled().isPresent()) {
+                    return String.join(",", config.quality().disabled().get());
                 }
             }
             return null;

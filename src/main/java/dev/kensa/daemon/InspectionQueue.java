@@ -191,7 +191,7 @@ public class InspectionQueue {
             return in;
         }
         return new Inspection(in.index(), in.result().withPartId(partId), in.map(), in.thumbnail(),
-                in.originalWidth(), in.originalHeight());
+                in.originalWidth(), in.originalHeight(), in.qualityFailure());
     }
 
     @PreDestroy

@@ -43,7 +43,8 @@ public class ModelService {
             manager = new ModelManager(ModelStore.open(m.storeDir()), new ModelManager.Settings(key,
                     config.threads().orElse(Runtime.getRuntime().availableProcessors()), config.batchSize(),
                     m.maxUploadBytes(), m.maxFiles(), m.maxExtractedBytes(),
-                    dev.kensa.gpu.Backends.Options.of(backend != null ? backend : config.backend(), config.cacheDir())));
+                    dev.kensa.gpu.Backends.Options.of(backend != null ? backend : config.backend(), config.cacheDir()),
+                    qualityChecks()));
             ModelManager mm = manager;
             io.micrometer.core.instrument.FunctionCounter.builder("kensa.model.swaps", mm, ModelManager::swaps)
                     .description("model swaps and rollbacks done").register(meters);
@@ -56,6 +57,15 @@ public class ModelService {
         }
         started.fire(new Started(loaded));
         return loaded;
+    }
+
+    /** The image-quality checks {@code kensa.quality.disabled} leaves on. */
+    public java.util.Set<dev.kensa.quality.QualityGate.Check> qualityChecks() {
+        try {
+            return dev.kensa.quality.QualityGate.enabledExcept(config.quality().disabled().orElse(java.util.List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new dev.kensa.KensaException("kensa.quality.disabled: " + e.getMessage());
+        }
     }
 
     /**

@@ -47,6 +47,15 @@ public class ResultStore {
                 .description("results journalled but not yet acknowledged by the MQTT broker").register(meters);
         io.micrometer.core.instrument.Gauge.builder("kensa.ng.archive.items", this, s -> s.archive().count())
                 .description("NG parts kept for review").register(meters);
+        // every check's series from the start, at 0: a dashboard sees "no camera faults", not "no data"
+        for (dev.kensa.quality.QualityGate.Check c : dev.kensa.quality.QualityGate.Check.values()) {
+            qualityFailures(c);
+        }
+    }
+
+    private io.micrometer.core.instrument.Counter qualityFailures(dev.kensa.quality.QualityGate.Check c) {
+        return io.micrometer.core.instrument.Counter.builder("kensa.image.quality.failures").tag("check", c.id())
+                .description("images refused by an image-quality gate (ERROR results), by check").register(meters);
     }
 
     public synchronized ResultJournal journal() {
@@ -83,6 +92,9 @@ public class ResultStore {
         }
         counters.count(e.verdict());
         meters.counter("kensa.inspections", "verdict", e.verdict().name()).increment();
+        if (in.qualityFailure() != null) {
+            qualityFailures(in.qualityFailure()).increment();
+        }
         InspectionResult.Timings t = in.result().timingsMs();
         if (t != null) {
             stage("decode", t.decode());

@@ -51,7 +51,8 @@ public class StatusService {
                 a == null ? null : a.backend(), a == null ? null : a.inspector().route(),
                 GpuProbe.summary(), GpuProbe.detail(), model,
                 a == null ? models.notReady() : null, // in words: why there is none and how to install one
-                null, // imageQuality: the quality gates' limits, once the inspector reports them (issue 12)
+                // which limits the gates use: learned at the fit, or the floors only (a bundle without calibration.json)
+                a == null ? null : a.inspector().qualityGate().describe(),
                 new Status.Queue(queue.waiting(), config.queueCapacity()),
                 // counters start with the process; the journal has the history
                 new Status.Counts(counters.ok(), counters.ng(), counters.error(), counters.since().toString()),

@@ -63,10 +63,20 @@ public final class Evaluator {
     }
 
     public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, boolean progress) {
+        return evaluateFull(dataset, fitOptions, java.util.EnumSet.allOf(dev.kensa.quality.QualityGate.Check.class), progress);
+    }
+
+    /**
+     * As {@link #evaluateFull(Path, FitOptions, boolean)} with only {@code qualityChecks} of the image-quality gates on.
+     * A test image that fails a gate is what a box answers with ERROR: it is reported by name with the check, like an
+     * unreadable image, and left out of every figure (the detector never scored it; the figures are the detector's).
+     */
+    public static Evaluation evaluateFull(Path dataset, FitOptions fitOptions, java.util.Set<dev.kensa.quality.QualityGate.Check> qualityChecks,
+                                          boolean progress) {
         DevSet test = DevSet.of(dataset.resolve("test"));
         BundleFitter.FitReport fit = BundleFitter.fit(fitOptions, progress);
-        return inspectAndScore(dataset, test, fit.bundle(), fitOptions.threads(), fitOptions.batchSize(), progress,
-                fit.fitSeconds(), fit.images(), fit.calibrationSeconds(), fit.thresholdSource());
+        return inspectAndScore(dataset, test, fit.bundle(), fitOptions.threads(), fitOptions.batchSize(), qualityChecks,
+                progress, fit.fitSeconds(), fit.images(), fit.calibrationSeconds(), fit.thresholdSource());
     }
 
     /**
@@ -77,11 +87,14 @@ public final class Evaluator {
     public static Evaluation evaluateBundle(Path dataset, ModelBundle bundle, int threads, int batch) {
         DevSet test = DevSet.of(dataset.resolve("test"));
         var training = bundle.manifest().training();
-        return inspectAndScore(dataset, test, bundle, threads, batch, false, 0, training != null ? training.images() : 0, 0,
+        return inspectAndScore(dataset, test, bundle, threads, batch,
+                java.util.EnumSet.allOf(dev.kensa.quality.QualityGate.Check.class), false, 0,
+                training != null ? training.images() : 0, 0,
                 bundle.pipeline().threshold().image().source());
     }
 
     private static Evaluation inspectAndScore(Path dataset, DevSet test, ModelBundle bundle, int threads, int batch,
+                                              java.util.Set<dev.kensa.quality.QualityGate.Check> qualityChecks,
                                               boolean progress, double fitSeconds, int trainImages,
                                               double calibrationSeconds, String thresholdSource) {
         List<Path> images = new ArrayList<>(test.good());
@@ -116,13 +129,15 @@ public final class Evaluator {
             pixelNote = "pixel metrics unavailable: " + bundle.method() + " scores whole images, it has no anomaly map";
         }
         Progress bar = progress ? new Progress("inspect", images.size()) : Progress.silent(images.size());
-        try (Inspector inspector = Inspectors.open(bundle, threads, batch)) {
+        try (Inspector inspector = Inspectors.open(bundle, threads, batch, dev.kensa.gpu.Backends.Options.defaults(),
+                qualityChecks)) {
             backend = inspector.describeBackend();
             inspector.inspect(images.stream().map(ImageInput::of).toList(), (Inspection in) -> {
                 int i = in.index();
                 bar.advance(1);
                 if (!in.scored()) {
-                    // an unreadable test image is reported by name and left out of every figure; the run goes on
+                    // an unreadable test image, or one a quality gate refused, is reported by name and left out of
+                    // every figure; the run goes on
                     failed[i] = true;
                     errors.add(images.get(i) + ": " + in.result().error());
                     return;

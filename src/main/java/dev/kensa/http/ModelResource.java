@@ -185,6 +185,7 @@ public class ModelResource {
             return cm;
         }).toList());
         d.put("selfTest", st);
+        d.put("imageQuality", a.inspector().qualityGate().describe());
         return d;
     }
 

@@ -1,6 +1,7 @@
 package dev.kensa.image;
 
 import dev.kensa.KensaException;
+import dev.kensa.quality.ImageQuality;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -111,8 +112,27 @@ public final class ImagePreprocessor {
         }
     }
 
+    /**
+     * As {@link #prepare(byte[], float[], int)}, also measuring the image's {@link ImageQuality} (for the quality
+     * gates) on the same decoded image.
+     */
+    public ImageTensor prepare(byte[] encoded, float[] out, int offset, boolean measureQuality) {
+        try (Mat image = decode(encoded)) {
+            return prepare(image, out, offset, measureQuality);
+        }
+    }
+
     /** Resize, centre-crop, normalise a decoded BGR image into {@code out} at {@code offset}. */
     public ImageTensor prepare(Mat image, float[] out, int offset) {
+        return prepare(image, out, offset, false);
+    }
+
+    /**
+     * Resize, centre-crop, normalise a decoded BGR image into {@code out} at {@code offset}, and with
+     * {@code measureQuality} its {@link ImageQuality}: from the resized square itself when the pipeline resizes to
+     * {@link ImageQuality#SIDE} (the usual 256: no second resize, no full-resolution copy), else from the image.
+     */
+    public ImageTensor prepare(Mat image, float[] out, int offset, boolean measureQuality) {
         int crop = geometry.crop();
         int resize = geometry.resize();
         int off = geometry.cropOffset();
@@ -128,9 +148,11 @@ public final class ImagePreprocessor {
                 packed.data().get(pixels);
             }
             writeChw(pixels, crop, out, offset);
+            ImageQuality quality = !measureQuality ? null
+                    : resize == ImageQuality.SIDE ? ImageQuality.ofSquare(resized, w, h) : ImageQuality.measure(image);
             // the thumbnail comes from the resized square (restoring the aspect ratio), not from a second resize
             // of the full-resolution image, which would cost as much as the first
-            return new ImageTensor(out, w, h, thumbnailSize > 0 ? thumbnail(resized, w, h) : null);
+            return new ImageTensor(out, w, h, thumbnailSize > 0 ? thumbnail(resized, w, h) : null, quality);
         }
     }
 

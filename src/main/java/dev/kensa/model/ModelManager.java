@@ -52,11 +52,21 @@ public final class ModelManager implements AutoCloseable {
      * @param maxFiles         most entries in an uploaded zip
      * @param maxExtractedBytes most bytes an uploaded zip may expand to
      * @param backend          {@code kensa.backend} and {@code kensa.cache-dir} for every model load
+     * @param qualityChecks    the image-quality checks switched on ({@code kensa.quality.disabled} switches some off)
      */
     public record Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
-                           long maxExtractedBytes, dev.kensa.gpu.Backends.Options backend) {
+                           long maxExtractedBytes, dev.kensa.gpu.Backends.Options backend,
+                           java.util.Set<dev.kensa.quality.QualityGate.Check> qualityChecks) {
         public Settings {
             backend = backend != null ? backend : dev.kensa.gpu.Backends.Options.defaults();
+            qualityChecks = qualityChecks != null ? java.util.Set.copyOf(qualityChecks)
+                    : java.util.EnumSet.allOf(dev.kensa.quality.QualityGate.Check.class);
+        }
+
+        /** Every image-quality check on. */
+        public Settings(PublicKey publicKey, int threads, int batchSize, long maxUploadBytes, int maxFiles,
+                        long maxExtractedBytes, dev.kensa.gpu.Backends.Options backend) {
+            this(publicKey, threads, batchSize, maxUploadBytes, maxFiles, maxExtractedBytes, backend, null);
         }
     }
 
@@ -484,7 +494,8 @@ public final class ModelManager implements AutoCloseable {
         ModelBundle bundle = BundleReader.read(dir, settings.publicKey());
         Inspector inspector;
         try {
-            inspector = dev.kensa.pipeline.Inspectors.open(bundle, settings.threads(), settings.batchSize(), settings.backend());
+            inspector = dev.kensa.pipeline.Inspectors.open(bundle, settings.threads(), settings.batchSize(), settings.backend(),
+                    settings.qualityChecks());
         } catch (RuntimeException | LinkageError e) {
             throw new KensaException("backbone of " + bundle.id() + " does not load: " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.kensa.pipeline;
 import dev.kensa.KensaException;
 import dev.kensa.image.ImagePreprocessor;
 import dev.kensa.image.ImageTensor;
+import dev.kensa.quality.QualityGate;
 
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -30,20 +31,30 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** Calls {@code consumer} with each batch in order; batch k+1 decodes while the consumer works on batch k. */
-    public synchronized void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<PreparedBatch> consumer) {
+    public void forEachBatch(List<? extends ImageInput> inputs, int batchSize, Consumer<PreparedBatch> consumer) {
+        forEachBatch(inputs, batchSize, null, consumer);
+    }
+
+    /**
+     * As {@link #forEachBatch(List, int, Consumer)}, each decoded image checked by {@code gate} (null or all off:
+     * none) in its decode task: an image that fails is an item with the gate's error and never reaches the backbone.
+     */
+    public synchronized void forEachBatch(List<? extends ImageInput> inputs, int batchSize, QualityGate gate,
+                                          Consumer<PreparedBatch> consumer) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive");
         }
-        CompletableFuture<PreparedBatch> next = inputs.isEmpty() ? null : submit(inputs, 0, batchSize);
+        QualityGate g = gate == null || gate.off() ? null : gate;
+        CompletableFuture<PreparedBatch> next = inputs.isEmpty() ? null : submit(inputs, 0, batchSize, g);
         for (int start = 0; start < inputs.size(); start += batchSize) {
             PreparedBatch batch = next.join();
             int following = start + batchSize;
-            next = following < inputs.size() ? submit(inputs, following, batchSize) : null;
+            next = following < inputs.size() ? submit(inputs, following, batchSize, g) : null;
             consumer.accept(batch);
         }
     }
 
-    private CompletableFuture<PreparedBatch> submit(List<? extends ImageInput> inputs, int start, int batchSize) {
+    private CompletableFuture<PreparedBatch> submit(List<? extends ImageInput> inputs, int start, int batchSize, QualityGate gate) {
         int end = Math.min(inputs.size(), start + batchSize);
         int tensor = preprocessor.tensorSize();
         float[] buffer = nextBuffer(batchSize * tensor);
@@ -52,7 +63,7 @@ public final class BatchLoader implements AutoCloseable {
             int index = i;
             ImageInput input = inputs.get(i);
             int slotGuess = i - start;
-            items.add(CompletableFuture.supplyAsync(() -> decode(index, input, buffer, slotGuess * tensor), pool));
+            items.add(CompletableFuture.supplyAsync(() -> decode(index, input, buffer, slotGuess * tensor, gate), pool));
         }
         return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> compact(items, buffer, tensor));
     }
@@ -73,10 +84,15 @@ public final class BatchLoader implements AutoCloseable {
         return ring[i];
     }
 
-    private PreparedBatch.Item decode(int index, ImageInput input, float[] buffer, int offset) {
+    private PreparedBatch.Item decode(int index, ImageInput input, float[] buffer, int offset, QualityGate gate) {
         long t0 = System.nanoTime();
         try {
-            ImageTensor t = preprocessor.prepare(input.readOrThrow(), buffer, offset);
+            ImageTensor t = preprocessor.prepare(input.readOrThrow(), buffer, offset, gate != null);
+            QualityGate.Failure failed = gate != null ? gate.check(t.quality()) : null;
+            if (failed != null) {
+                // a camera fault, not a part: an ERROR naming the check; its planes in the buffer are never used
+                return new PreparedBatch.Item(index, input, -1, null, failed.message(), ms(t0), failed.check());
+            }
             return new PreparedBatch.Item(index, input, offset, t, null, ms(t0));
         } catch (KensaException | UncheckedIOException e) {
             return new PreparedBatch.Item(index, input, -1, null, e.getMessage(), ms(t0));

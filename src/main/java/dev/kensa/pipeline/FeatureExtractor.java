@@ -66,6 +66,12 @@ public final class FeatureExtractor implements AutoCloseable {
         loader.forEachBatch(inputs, batchSize, consumer);
     }
 
+    /** As {@link #forEachPrepared(List, int, Consumer)} with the image-quality gates in the decode tasks (null: none). */
+    public void forEachPrepared(List<? extends ImageInput> inputs, int batchSize, dev.kensa.quality.QualityGate gate,
+                                Consumer<PreparedBatch> consumer) {
+        loader.forEachBatch(inputs, batchSize, gate, consumer);
+    }
+
     /** A decoded batch and its backbone outputs (null when no image of the batch decoded). */
     public record Batch(PreparedBatch prepared, FeatureMaps maps) {
     }

@@ -8,6 +8,7 @@ import dev.kensa.method.MethodScorer;
 import dev.kensa.post.AnomalyMap;
 import dev.kensa.post.AnomalyMapBuilder;
 import dev.kensa.post.HeatmapRenderer;
+import dev.kensa.quality.QualityGate;
 import dev.kensa.verdict.InspectionResult;
 import dev.kensa.verdict.RegionFinder;
 import dev.kensa.verdict.Verdict;
@@ -42,16 +43,26 @@ public final class Inspector implements AutoCloseable {
     private final InspectionResult.ModelRef model;
     private final String method;
     private final int batchSize;
+    /** The image-quality gates of the prepare stage (all off for a fit's own scoring). */
+    private final QualityGate gate;
     private float[] distanceBuffer;
     private double[] scoreBuffer;
+
+    /** As the full constructor with every image-quality gate off (a fit scoring its own images). */
+    public Inspector(FeatureExtractor features, MethodScorer scorer, MethodModel methodModel, PipelineConfig pipeline,
+                     InspectionResult.ModelRef model, int batchSize) {
+        this(features, scorer, methodModel, pipeline, model, batchSize, null);
+    }
 
     /**
      * Takes ownership of {@code features} and {@code scorer}.
      *
      * @param pipeline the bundle's pipeline with its defaults filled in ({@link PipelineConfig#withDefaults()})
+     * @param gate     the image-quality gates applied to every decoded image before scoring (null: none)
      */
     public Inspector(FeatureExtractor features, MethodScorer scorer, MethodModel methodModel, PipelineConfig pipeline,
-                     InspectionResult.ModelRef model, int batchSize) {
+                     InspectionResult.ModelRef model, int batchSize, QualityGate gate) {
+        this.gate = gate != null ? gate : new QualityGate(null, java.util.EnumSet.noneOf(QualityGate.Check.class));
         this.features = features;
         this.grid = methodModel.grid();
         this.method = methodModel.method().name();
@@ -70,6 +81,11 @@ public final class Inspector implements AutoCloseable {
 
     /** An image threshold and where it came from ({@link InspectionResult#THRESHOLD_BUNDLE} or override). */
     public record Threshold(double value, String source) {
+    }
+
+    /** The image-quality gates in force: their limits (learned or the floors) and the checks switched on. */
+    public QualityGate qualityGate() {
+        return gate;
     }
 
     /** The most images per backbone batch (what the backend was built for). */
@@ -173,13 +189,25 @@ public final class Inspector implements AutoCloseable {
     }
 
     /** As {@link #inspect(List, Consumer)} in batches of {@code batch} (1 to the batch size this was opened with). */
-    public synchronized void inspect(List<? extends ImageInput> inputs, int batch, Consumer<Inspection> consumer) {
+    public void inspect(List<? extends ImageInput> inputs, int batch, Consumer<Inspection> consumer) {
+        inspect(inputs, batch, gate, consumer);
+    }
+
+    /**
+     * As {@link #inspect(List, Consumer)} without the image-quality gates: the self-test, whose golden images check
+     * the model's arithmetic, not a camera (and may be any size).
+     */
+    public void inspectUngated(List<? extends ImageInput> inputs, Consumer<Inspection> consumer) {
+        inspect(inputs, batchSize, null, consumer);
+    }
+
+    private synchronized void inspect(List<? extends ImageInput> inputs, int batch, QualityGate gate, Consumer<Inspection> consumer) {
         if (batch < 1 || batch > batchSize) {
             throw new IllegalArgumentException("batch " + batch + " outside 1.." + batchSize);
         }
         int positions = positions();
         Threshold t = threshold; // one threshold per call, even if it is overridden meanwhile
-        features.forEachPrepared(inputs, batch, prepared -> {
+        features.forEachPrepared(inputs, batch, gate, prepared -> {
             int n = prepared.size();
             if (distanceBuffer == null || distanceBuffer.length < n * positions) {
                 distanceBuffer = new float[n * positions];
@@ -204,7 +232,7 @@ public final class Inspector implements AutoCloseable {
                 if (!item.ok()) {
                     consumer.accept(new Inspection(item.index(), InspectionResult.error(id, ts, item.input().source(), model,
                             t.value(), t.source(), new InspectionResult.Timings(round(item.decodeMs()), 0, 0, 0, round(item.decodeMs())), item.error()),
-                            null, null, 0, 0));
+                            null, null, 0, 0, item.qualityFailure()));
                     continue;
                 }
                 Post post = posts[item.slot()];

@@ -45,7 +45,8 @@ public final class SelfTest {
     public static Result run(ModelBundle bundle, Inspector inspector) {
         List<ModelBundle.SelfTestImage> images = bundle.selfTests();
         List<Check> checks = new ArrayList<>();
-        inspector.inspect(images.stream().map(i -> ImageInput.of(i.file())).toList(), in -> {
+        // no quality gates: golden images test the model's arithmetic, whatever they look like
+        inspector.inspectUngated(images.stream().map(i -> ImageInput.of(i.file())).toList(), in -> {
             ModelBundle.SelfTestImage img = images.get(in.index());
             String name = bundle.dir().relativize(img.file()).toString();
             if (!in.scored()) {

@@ -5,6 +5,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -65,6 +66,48 @@ public final class QualityGate {
     public QualityGate(QualityLimits limits, Set<Check> enabled) {
         this.limits = limits != null ? limits : QualityLimits.FLOORS;
         this.enabled = enabled.isEmpty() ? EnumSet.noneOf(Check.class) : EnumSet.copyOf(enabled);
+    }
+
+    /**
+     * The checks left on when {@code disabled} are switched off (configuration, CLI).
+     *
+     * @throws IllegalArgumentException naming the known checks for an unknown name
+     */
+    public static EnumSet<Check> enabledExcept(java.util.Collection<String> disabled) {
+        EnumSet<Check> on = EnumSet.allOf(Check.class);
+        for (String name : disabled) {
+            String n = name.strip();
+            if (!n.isEmpty()) {
+                on.remove(Check.of(n));
+            }
+        }
+        return on;
+    }
+
+    /** The checks switched off, in check order. */
+    public Set<Check> disabled() {
+        return EnumSet.complementOf(enabled);
+    }
+
+    /**
+     * The gates for the status API and the model info: {@code limits} ("learned(209 images)" or "floors": a bundle
+     * without learned limits), the ranges in force, and the checks on and off.
+     */
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("limits", limits.source());
+        d.put("learned", !limits.isFloors());
+        d.put("enabled", enabled.stream().map(Check::id).toList());
+        d.put("disabled", disabled().stream().map(Check::id).toList());
+        java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("brightness", List.of(limits.brightness().lo(), limits.brightness().hi()));
+        r.put("contrast", List.of(limits.contrast().lo(), limits.contrast().hi()));
+        r.put("focus", List.of(limits.focus().lo(), limits.focus().hi()));
+        r.put("width", List.of(limits.width().lo(), limits.width().hi()));
+        r.put("height", List.of(limits.height().lo(), limits.height().hi()));
+        r.put("aspect", List.of(limits.aspect().lo(), limits.aspect().hi()));
+        d.put("ranges", r);
+        return d;
     }
 
     /** Every check against {@code limits} (null: the floors). */

@@ -27,9 +27,14 @@ import java.util.List;
  *   <li>Log space: exposure, gain and lighting act by a factor, blur divides the focus by a factor, and a limit in log
  *       space cannot fall below zero.</li>
  *   <li>Robust spread (MAD, not the standard deviation): one odd fit image must not open the limits wide.</li>
- *   <li>Minimum factors: a quarter more or less light, or contrast, than any fit image had
- *       ({@link #MIN_FACTOR_BRIGHTNESS}, {@link #MIN_FACTOR_CONTRAST}) is a lighting or exposure fault, not a part;
- *       focus goes with the square of contrast, so its factor is the square ({@link #MIN_FACTOR_FOCUS}). They keep a
+ *   <li>Minimum factors: half a photographic stop ({@code sqrt 2}) more or less light, or contrast, than any fit
+ *       image had ({@link #MIN_FACTOR_BRIGHTNESS}, {@link #MIN_FACTOR_CONTRAST}) is a lighting or exposure fault,
+ *       not a part. Smaller changes are the drift monitor's, and a part can make them: a missing or extra component
+ *       covering a fifth of the view and 100 grey levels darker or lighter than what it replaces moves the mean by 20
+ *       levels, a quarter of a mean of 80 (measured: a missing transistor on MVTec transistor is 1.25x brighter than
+ *       the brightest of 8 fit goods, which a factor of a quarter refused as a camera fault). A lamp out, a wrong
+ *       exposure or gain is a factor of 2 or more. Focus goes with the square of contrast, so its factor is the
+ *       square ({@link #MIN_FACTOR_FOCUS}, 2). They keep a
  *       set of near identical images (a fixed camera, few fit images) from learning a razor-thin range.</li>
  *   <li>Size: a camera sends one resolution. When every fit image has the same size, that exact size is expected and
  *       anything else (another camera mode, a wrong ROI, a thumbnail) is refused; when the fit images vary in size,
@@ -56,8 +61,8 @@ public record QualityLimits(String source, int side, Range brightness, Range con
 
     /** Robust standard deviations added beyond the observed extremes. */
     public static final double SPREADS = 3.0;
-    public static final double MIN_FACTOR_BRIGHTNESS = 1.25;
-    public static final double MIN_FACTOR_CONTRAST = 1.25;
+    public static final double MIN_FACTOR_BRIGHTNESS = Math.sqrt(2);
+    public static final double MIN_FACTOR_CONTRAST = Math.sqrt(2);
     public static final double MIN_FACTOR_FOCUS = MIN_FACTOR_CONTRAST * MIN_FACTOR_CONTRAST;
     public static final double MIN_FACTOR_SIZE = 1.25;
     public static final double MIN_FACTOR_ASPECT = 1.03;

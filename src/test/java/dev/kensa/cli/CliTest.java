@@ -163,6 +163,33 @@ class CliTest {
     }
 
     @Test
+    void inspectAppliesTheImageQualityGatesAndQualityOffSwitchesChecksOff() throws Exception {
+        Path black = tmp.resolve("gates/black.png");
+        Path small = tmp.resolve("gates/small.png");
+        Files.createDirectories(black.getParent());
+        try (org.bytedeco.opencv.opencv_core.Mat m = dev.kensa.testing.CameraFaults.decode(TestData.bottle().resolve("test/good/000.png"))) {
+            Files.write(black, dev.kensa.testing.CameraFaults.png(dev.kensa.testing.CameraFaults.solid(m, 0)));
+            Files.write(small, dev.kensa.testing.CameraFaults.png(dev.kensa.testing.CameraFaults.resized(m, 120, 120)));
+        }
+        Run r = kensa("inspect", "-m", bundle.toString(), "--heatmaps", "none", black.toString(), small.toString());
+        assertEquals(1, r.exit(), r.err());
+        List<JsonNode> results = new java.util.ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            results.add(new ObjectMapper().readTree(line));
+        }
+        assertEquals("ERROR", results.get(0).get("verdict").asText());
+        assertTrue(results.get(0).get("error").asText().startsWith("image-quality: brightness: 0 outside ["), results.get(0).toString());
+        assertTrue(results.get(1).get("error").asText().startsWith("image-quality: size: 120x120 outside ["), results.get(1).toString());
+        assertTrue(r.err().contains("kensa: error: " + black + ": image-quality: brightness: 0 outside ["), r.err());
+        // the thumbnail, with size (and focus, which upscaling it from 120 px lowers) switched off, is scored
+        Run off = kensa("inspect", "-m", bundle.toString(), "--heatmaps", "none", "--quality-off", "size,focus", small.toString());
+        assertEquals(0, off.exit(), off.err());
+        assertTrue(new ObjectMapper().readTree(off.out()).get("score").isNumber(), off.out());
+        assertOneLineError(kensa("inspect", "-m", bundle.toString(), "--quality-off", "sharpness", small.toString()),
+                "unknown image-quality check 'sharpness' (known: size, aspect, brightness, contrast, focus)");
+    }
+
+    @Test
     void benchReportsEveryStageAndFigurePerBatchAndNamesTheBackend() throws Exception {
         Path json = tmp.resolve("bench.json");
         // a dataset's test folder holds only subfolders: searched recursively

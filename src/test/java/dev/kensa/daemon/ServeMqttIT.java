@@ -193,7 +193,7 @@ class ServeMqttIT {
             java.util.Map.entry("status",
                     "{state,deviceId,version,backend,gpu,model{id,name,sha256,method},uptimeS,sources{},drift{state,statistic,window,capacity,since,medianRatio,reason}}"),
             java.util.Map.entry("GET /api/v1/status",
-                    "{state,deviceId,version,uptimeS,backend,route,gpu,gpuDetail,model{id,name,sha256,method,created,threshold,thresholdSource,bundleThreshold,calibration,loadedAt,loadSeconds,selfTestPassed},queue{waiting,capacity},counters{OK,NG,ERROR,since},journal{lastSeq,publishedSeq,backlog},ngArchive{count,bytes},mqtt{configured,connected,url,embedded,inspectSubscribed,inspectHandled},hotFolder,sources{},drift{state,statistic,window,capacity,since,medianRatio,reason}}"),
+                    "{state,deviceId,version,uptimeS,backend,route,gpu,gpuDetail,model{id,name,sha256,method,created,threshold,thresholdSource,bundleThreshold,calibration,loadedAt,loadSeconds,selfTestPassed},imageQuality{limits,learned,enabled[],disabled[],ranges{brightness[],contrast[],focus[],width[],height[],aspect[]}},queue{waiting,capacity},counters{OK,NG,ERROR,since},journal{lastSeq,publishedSeq,backlog},ngArchive{count,bytes},mqtt{configured,connected,url,embedded,inspectSubscribed,inspectHandled},hotFolder,sources{},drift{state,statistic,window,capacity,since,medianRatio,reason}}"),
             java.util.Map.entry("model/event swap",
                     "{ts,event,model{id,name,sha256,method},previous{id,name,sha256,method},by,threshold,thresholdSource,loadSeconds,backend}"),
             java.util.Map.entry("model/event refusal",

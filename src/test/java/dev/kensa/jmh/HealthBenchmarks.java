@@ -4,6 +4,8 @@ import dev.kensa.drift.DriftMonitor;
 import dev.kensa.image.ImageGeometry;
 import dev.kensa.image.ImagePreprocessor;
 import dev.kensa.quality.ImageQuality;
+import dev.kensa.quality.QualityGate;
+import org.bytedeco.opencv.opencv_core.Size;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,6 +20,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +49,8 @@ public class HealthBenchmarks {
     String image;
 
     Mat decoded;
+    Mat square;
+    final QualityGate gate = QualityGate.all(null);
     DriftMonitor drift;
     double[] scores;
     int next;
@@ -54,6 +62,11 @@ public class HealthBenchmarks {
         ImagePreprocessor decoder = new ImagePreprocessor(new ImageGeometry(256, 224),
                 new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f}, "RGB", 0);
         decoded = decoder.decode(Files.readAllBytes(root.resolve(image)));
+        square = new Mat();
+        try (Size size = new Size(ImageQuality.SIDE, ImageQuality.SIDE)) {
+            boolean down = decoded.cols() >= ImageQuality.SIDE && decoded.rows() >= ImageQuality.SIDE;
+            resize(decoded, square, size, 0, 0, down ? INTER_AREA : INTER_LINEAR);
+        }
         Random r = new Random(1);
         double[] reference = new double[209];
         for (int i = 0; i < reference.length; i++) {
@@ -70,11 +83,21 @@ public class HealthBenchmarks {
     @TearDown(Level.Trial)
     public void tearDown() {
         decoded.close();
+        square.close();
     }
 
     @Benchmark
     public ImageQuality imageQuality() {
         return ImageQuality.measure(decoded);
+    }
+
+    /**
+     * What the gates add to an inspection: the statistics of the 256x256 square the preprocessing has already
+     * resized the image to, and the five checks.
+     */
+    @Benchmark
+    public QualityGate.Failure qualityGateOnResizedSquare() {
+        return gate.check(ImageQuality.ofSquare(square, decoded.cols(), decoded.rows()));
     }
 
     @Benchmark

@@ -29,15 +29,16 @@ class QualityLimitsTest {
         assertEquals(new QualityLimits.Range(480, 480), l.height());
         assertEquals(640.0 / 480 / 1.03, l.aspect().lo(), 1e-12);
         assertEquals(640.0 / 480 * 1.03, l.aspect().hi(), 1e-12);
-        // identical images: the minimum factors, a quarter more or less light and contrast, its square for focus
-        assertEquals(100 / 1.25, l.brightness().lo(), 1e-9);
-        assertEquals(100 * 1.25, l.brightness().hi(), 1e-9);
-        assertEquals(40 / 1.25, l.contrast().lo(), 1e-9);
-        assertEquals(40 * 1.25, l.contrast().hi(), 1e-9);
-        assertEquals(100 / 1.5625, l.focus().lo(), 1e-9);
-        assertEquals(100 * 1.5625, l.focus().hi(), 1e-9);
+        // identical images: the minimum factors, half a stop more or less light and contrast, its square for focus
+        double halfStop = Math.sqrt(2);
+        assertEquals(100 / halfStop, l.brightness().lo(), 1e-9);
+        assertEquals(100 * halfStop, l.brightness().hi(), 1e-9);
+        assertEquals(40 / halfStop, l.contrast().lo(), 1e-9);
+        assertEquals(40 * halfStop, l.contrast().hi(), 1e-9);
+        assertEquals(100 / 2.0, l.focus().lo(), 1e-9);
+        assertEquals(100 * 2.0, l.focus().hi(), 1e-9);
         assertEquals("learned(5 images)", l.source());
-        assertEquals("image-quality limits (learned(5 images)): brightness [80, 125], contrast [32, 50], focus [64, 156.3], "
+        assertEquals("image-quality limits (learned(5 images)): brightness [70.71, 141.4], contrast [28.28, 56.57], focus [50, 200], "
                 + "size 640x480, aspect [1.294, 1.373]", l.summary());
     }
 
@@ -59,8 +60,8 @@ class QualityLimitsTest {
         List<ImageQuality> s = new ArrayList<>(Collections.nCopies(50, new ImageQuality(256, 256, 100, 40, 100)));
         s.add(new ImageQuality(256, 256, 150, 40, 100));
         QualityLimits l = learn(s);
-        assertEquals(80, l.brightness().lo(), 1e-9);
-        assertEquals(187.5, l.brightness().hi(), 1e-9);
+        assertEquals(100 / Math.sqrt(2), l.brightness().lo(), 1e-9);
+        assertEquals(150 * Math.sqrt(2), l.brightness().hi(), 1e-9);
     }
 
     @Test
@@ -85,15 +86,15 @@ class QualityLimitsTest {
         List<ImageQuality> s = new ArrayList<>(Collections.nCopies(10, new ImageQuality(256, 256, 245, 40, 100)));
         s.add(new ImageQuality(256, 256, 249.5, 40, 100));
         QualityLimits l = learn(s);
-        assertEquals(250, l.brightness().hi()); // not 249.5 * 1.25
-        assertEquals(245 / 1.25, l.brightness().lo(), 1e-9);
+        assertEquals(250, l.brightness().hi()); // not 249.5 * sqrt 2
+        assertEquals(245 / Math.sqrt(2), l.brightness().lo(), 1e-9);
         assertNull(QualityGate.all(l).check(s.get(10)));
     }
 
     @Test
     void whenContrastAndFocusBothFailTheOneFurtherOutIsNamed() {
         QualityLimits l = learn(Collections.nCopies(5, new ImageQuality(256, 256, 100, 40, 200)));
-        // contrast [32, 50], focus [128, 312.5]
+        // contrast [28.28, 56.57], focus [100, 400]
         QualityGate gate = QualityGate.all(l);
         // blur: contrast a little low, focus divided by 100
         assertEquals(QualityGate.Check.FOCUS, gate.check(new ImageQuality(256, 256, 100, 30, 2)).check());
