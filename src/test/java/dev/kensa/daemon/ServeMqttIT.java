@@ -199,7 +199,7 @@ class ServeMqttIT {
             java.util.Map.entry("model/event refusal",
                     "{ts,event,request,reason,by,active{id,name,sha256,method}}"),
             java.util.Map.entry("GET /api/v1/model",
-                    "{active{id,name,sha256,method,model,created,threshold,thresholdSource,bundleThreshold,calibration,override,backend,loadedAt,loadSeconds,selfTest{passed,checks[{file,expected,actual,tolerance,passed}]}},previous{id,name,sha256,method,created,threshold,thresholdSource,bundleThreshold,calibration,override},swaps,refusals,lastRefusal{ts,event,request,reason,by,active{id,name,sha256,method}}}"),
+                    "{active{id,name,sha256,method,model,created,threshold,thresholdSource,bundleThreshold,calibration,override,backend,loadedAt,loadSeconds,selfTest{passed,checks[{file,expected,actual,tolerance,passed}]},imageQuality{limits,learned,enabled[],disabled[],ranges{brightness[],contrast[],focus[],width[],height[],aspect[]}}},previous{id,name,sha256,method,created,threshold,thresholdSource,bundleThreshold,calibration,override},swaps,refusals,lastRefusal{ts,event,request,reason,by,active{id,name,sha256,method}}}"),
             java.util.Map.entry("model/event threshold-override",
                     "{ts,event,by,model{id,name,sha256,method},bundleThreshold,from,to,reason}"),
             java.util.Map.entry("model/event threshold-cleared",
