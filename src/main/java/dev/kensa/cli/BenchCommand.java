@@ -58,7 +58,7 @@ public class BenchCommand implements Callable<Integer> {
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Backends.Options options = new Backends.Options(Backends.Mode.parse(backend), cacheDir != null ? cacheDir
-                : io.quarkus.arc.Arc.container().instance(dev.kensa.KensaConfig.class).get().cacheDir(), Precision.FP16);
+                : configuredCacheDir(), Precision.FP16);
         List<Precision> chosen = precisions.stream().map(Precision::parse).distinct().toList();
         Bench.Report r = Bench.run(BundleReader.read(target.model), images, count, batches, t, soak, options, chosen, true);
         spec.commandLine().getOut().print(Bench.table(r));
@@ -66,5 +66,11 @@ public class BenchCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);
         }
         return 0;
+    }
+
+    /** kensa.cache-dir when the command runs inside Kensa's Quarkus main; the same default where it runs without one. */
+    private static Path configuredCacheDir() {
+        io.quarkus.arc.ArcContainer arc = io.quarkus.arc.Arc.container();
+        return arc != null ? arc.instance(dev.kensa.KensaConfig.class).get().cacheDir() : Backends.Options.defaults().cacheDir();
     }
 }
