@@ -140,9 +140,9 @@ class ServeIT {
         try (ResultJournal j = ResultJournal.open(journal)) {
             List<JournalEntry> all = j.read(1, 100);
             assertEquals(ids, all.stream().map(JournalEntry::id).toList());
-            assertEquals("NG", all.get(0).verdict());
+            assertEquals(dev.kensa.verdict.Verdict.NG, all.get(0).verdict());
             assertTrue(all.get(0).heatmap().length > 1000, "NG result journalled with its heatmap");
-            assertEquals("ERROR", all.get(1).verdict());
+            assertEquals(dev.kensa.verdict.Verdict.ERROR, all.get(1).verdict());
         }
     }
 
