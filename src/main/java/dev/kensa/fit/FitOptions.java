@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@code kensa fit} needs. Defaults in {@link #defaults(Path, Path, Path)} (PaDiM on ResNet-18 layer1-3, k-fold
- * calibration at 1 % FPR); method parameters in {@link MethodOptions}.
+ * What {@code kensa fit} needs. Defaults in {@link #defaults(Path, Path, Path)} (PaDiM on ResNet-18 layer1-3, the method's default
+ * calibration (leave-one-out) at 1 % FPR); method parameters in {@link MethodOptions}.
  *
  * @param trainDir    folder of good images
  * @param backbone    ONNX backbone (ResNet-18 layer1-3 outputs)
