@@ -61,6 +61,7 @@ public class EvalCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf("dataset        %s (%d train, %d test images)%n", r.dataset(), r.trainImages(), r.images());
         spec.commandLine().getOut().printf("method         %s%n", r.model());
+        spec.commandLine().getOut().printf("field of view  %s%n", r.fieldOfView());
         for (String error : r.errorImages()) {
             // a gate failure is a test image the box would answer with ERROR ("the camera is wrong"), not a verdict
             spec.commandLine().getErr().println("kensa: warning: test image left out, "

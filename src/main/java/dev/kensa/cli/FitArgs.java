@@ -49,6 +49,13 @@ public class FitArgs {
     @Option(names = "--float16", description = "store the model's large arrays as float16 (PaDiM factors, PatchCore memory bank)")
     boolean float16;
 
+    @Option(names = "--resize", description = "square side the image is resized to before the centre crop (default 256); "
+            + "equal to --crop, the model sees the whole field of view, nothing is cut off")
+    Integer resize;
+
+    @Option(names = "--crop", description = "centre-crop side fed to the backbone; must be the backbone's input size (default 224)")
+    Integer crop;
+
     @Option(names = "--batch", defaultValue = "8", description = "backbone batch size")
     int batch;
 
@@ -69,8 +76,13 @@ public class FitArgs {
             throw new KensaException("--max-bank-mb must be positive, got " + maxBankMb);
         }
         MethodOptions options = new MethodOptions(dims, seed, m.eps(), ratio, m.projectionDims(), m.neighbours(), float16, bank);
+        int side = resize != null ? resize : d.resize();
+        int cropSide = crop != null ? crop : d.crop();
+        if (cropSide <= 0 || side < cropSide) {
+            throw new KensaException("--resize " + side + " --crop " + cropSide + ": the crop must be positive and not above the resize");
+        }
         HeldOutPlan.Mode heldOut = calibration == null ? null : HeldOutPlan.Mode.parse(calibration);
         return new FitOptions(train, backbone, output, holdout, dev, name, method, layers, options, fpr, margin, heldOut,
-                folds, true, d.resize(), d.crop(), d.sigma(), batch, t);
+                folds, true, side, cropSide, d.sigma(), batch, t);
     }
 }

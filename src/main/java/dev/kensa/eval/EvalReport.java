@@ -20,6 +20,7 @@ import java.util.Map;
  * @param model            the fitted model in one line
  * @param operatingPoints  TPR and FPR at the shipped threshold and at the test set's own FPR 0 / 1 / 5 % thresholds
  * @param fpr0NgList       the defects caught at the fpr0 threshold, highest score first
+ * @param image            the field of view the figures were measured at (the bundle's resize and centre crop)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"imageAuroc", "pixelAuroc", "aupro", "f1Max", "fitSeconds", "images", "timingsMs"})
@@ -28,7 +29,17 @@ public record EvalReport(double imageAuroc, Double pixelAuroc, Double aupro, dou
                          double calibrationSeconds, double threshold, String thresholdSource, double thresholdFpr,
                          double thresholdTpr, int errors, java.util.List<String> errorImages, String backend,
                          String pixelMetricsNote, String method, String model, List<OperatingPoint> operatingPoints,
-                         List<ScoredImage> fpr0NgList) {
+                         List<ScoredImage> fpr0NgList, dev.kensa.bundle.PipelineConfig.Image image) {
+
+    /** The field of view in words, e.g. "resize 256, centre crop 224: the middle 87.5 % of each side". */
+    public String fieldOfView() {
+        if (image == null) {
+            return "unknown";
+        }
+        return image.crop() == image.resize() ? "resize " + image.resize() + ", no crop: the whole field"
+                : String.format(java.util.Locale.ROOT, "resize %d, centre crop %d: the middle %.1f %% of each side",
+                image.resize(), image.crop(), 100.0 * image.crop() / image.resize());
+    }
 
     /**
      * The test set's TPR and FPR at one threshold: "shipped" (the bundle's), "fpr0" (the lowest threshold that

@@ -197,7 +197,7 @@ public final class Evaluator {
                 dev.kensa.fit.ThresholdCalibration.rateAbove(goodScores, threshold),
                 dev.kensa.fit.ThresholdCalibration.rateAbove(defectScores, threshold), errors.size(), List.copyOf(errors), backend,
                 pixelNote, bundle.method(), bundle.model().describe(), operatingPoints(threshold, goodScores, defectScores),
-                fpr0NgList(images, scores, anomalous, failed, goodScores));
+                fpr0NgList(images, scores, anomalous, failed, goodScores), bundle.pipeline().image());
         // the report shows the scored images only; the unreadable ones are listed by name in the report's errors
         List<Path> scoredImages = new ArrayList<>();
         List<byte[]> scoredHeatmaps = new ArrayList<>();

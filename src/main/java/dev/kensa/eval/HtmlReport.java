@@ -98,6 +98,7 @@ public final class HtmlReport {
         row(h, "threshold", fmt(r.threshold(), 4) + " (" + esc(r.thresholdSource()) + ")");
         row(h, "at that threshold on test", "false rejects " + pct(r.thresholdFpr()) + ", defects caught " + pct(r.thresholdTpr()));
         row(h, "images", r.trainImages() + " train, " + r.images() + " test");
+        row(h, "field of view", esc(r.fieldOfView()));
         row(h, "fit", fmt(r.fitSeconds(), 1) + " s + calibration " + fmt(r.calibrationSeconds(), 1) + " s");
         row(h, "backend", esc(r.backend()));
         h.append("</table>");

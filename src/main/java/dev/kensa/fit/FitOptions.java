@@ -63,6 +63,12 @@ public record FitOptions(Path trainDir, Path backbone, Path output, Path holdout
                 heldOut, folds, calibrate, resize, crop, sigma, batchSize, threads);
     }
 
+    /** The image geometry: resize to a square of {@code side}, centre-crop {@code cropSide} (= side: the whole field). */
+    public FitOptions withImage(int side, int cropSide) {
+        return new FitOptions(trainDir, backbone, output, holdoutDir, devDir, name, method, layers, methodOptions, fpr, margin,
+                heldOut, folds, calibrate, side, cropSide, sigma, batchSize, threads);
+    }
+
     public FitOptions withOutput(Path out) {
         return new FitOptions(trainDir, backbone, out, holdoutDir, devDir, name, method, layers, methodOptions, fpr, margin,
                 heldOut, folds, calibrate, resize, crop, sigma, batchSize, threads);

@@ -40,6 +40,26 @@ final class VectorKernels {
         return ((long) arg << 32) | (Float.floatToRawIntBits(max) & 0xffffffffL);
     }
 
+    /**
+     * {@link KCenterCoreset#squaredDistance} over lanes, in the operation order of {@link #updateMinDistances} (so a
+     * point's distance is the same float whichever of the two computes it).
+     */
+    static float squaredDistance(float[] a, int ao, float[] b, int bo, int dims) {
+        int bound = F.loopBound(dims);
+        FloatVector acc = FloatVector.zero(F);
+        int k = 0;
+        for (; k < bound; k += F.length()) {
+            FloatVector d = FloatVector.fromArray(F, a, ao + k).sub(FloatVector.fromArray(F, b, bo + k));
+            acc = d.fma(d, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < dims; k++) {
+            float d = a[ao + k] - b[bo + k];
+            s += d * d;
+        }
+        return s;
+    }
+
     /** out[j] = sum_i in[i] * matrix[i][j] for one row. */
     static void projectRow(float[] in, int ro, int inDims, float[] matrix, int outDims, float[] out, int oo) {
         int bound = F.loopBound(outDims);

@@ -225,6 +225,42 @@ class CliTest {
     }
 
     @Test
+    void fitWithResizeEqualToTheCropSeesTheWholeFieldAndStoresItsGeometry() throws Exception {
+        Path train = tmp.resolve("train");
+        Path whole = tmp.resolve("whole-field");
+        Run r = kensa("fit", train.toString(), "-o", whole.toString(), "--backbone", TestData.backbone().toString(),
+                "--fpr", "0", "--resize", "224");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode image = new ObjectMapper().readTree(whole.resolve("pipeline.json").toFile()).get("image");
+        assertEquals(224, image.get("resize").asInt(), image.toString());
+        assertEquals(224, image.get("crop").asInt(), image.toString());
+        JsonNode defaults = new ObjectMapper().readTree(bundle.resolve("pipeline.json").toFile()).get("image");
+        assertEquals(256, defaults.get("resize").asInt(), "the default keeps the centre crop: " + defaults);
+
+        Run inspect = kensa("inspect", "-m", whole.toString(), TestData.bottle().resolve("test/broken_large/000.png").toString());
+        assertEquals(0, inspect.exit(), inspect.err());
+        JsonNode result = new ObjectMapper().readTree(inspect.out());
+        assertEquals("NG", result.get("verdict").asText(), result.toString());
+        // regions are in the original image's pixels: with no crop they may reach its edges, never past them
+        for (JsonNode region : result.get("regions")) {
+            assertTrue(region.get("x").asInt() >= 0 && region.get("x").asInt() + region.get("w").asInt() <= 900, region.toString());
+            assertTrue(region.get("y").asInt() >= 0 && region.get("y").asInt() + region.get("h").asInt() <= 900, region.toString());
+        }
+    }
+
+    @Test
+    void cropAboveTheResizeOrOtherThanTheBackboneInputIsAClearError() throws Exception {
+        assertOneLineError(kensa("fit", TestData.bottleTrain().toString(), "-o", tmp.resolve("c1").toString(),
+                "--backbone", TestData.backbone().toString(), "--resize", "200"), "--resize 200 --crop 224: the crop must be positive and not above the resize");
+        assertOneLineError(kensa("eval", TestData.bottle().toString(), "--backbone", TestData.backbone().toString(),
+                "--crop", "0"), "the crop must be positive");
+        assertOneLineError(kensa("fit", TestData.bottleTrain().toString(), "-o", tmp.resolve("c2").toString(),
+                "--backbone", TestData.backbone().toString(), "--resize", "300", "--crop", "256"),
+                "backbone takes 224x224 but the pipeline crops 256");
+        assertFalse(Files.exists(tmp.resolve("c2")), "nothing written for a refused fit");
+    }
+
+    @Test
     void emptyFolderIsAClearError() throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertOneLineError(kensa("fit", empty.toString(), "-o", tmp.resolve("x").toString(), "--backbone",

@@ -31,6 +31,8 @@ class BottleEvalTest {
         assertTrue(r.aupro() >= 0.90, "AUPRO " + r.aupro());
         assertTrue(r.f1Max() >= 0.97, "F1-max " + r.f1Max());
         assertEquals(0, r.errors());
+        assertEquals(new dev.kensa.bundle.PipelineConfig.Image(256, 224), r.image(), "the figures say the field of view they are for");
+        assertEquals("resize 256, centre crop 224: the middle 87.5 % of each side", r.fieldOfView());
         // the calibrated threshold (1 % out-of-fold FPR) is sensible on unseen parts
         assertTrue(r.thresholdFpr() <= 0.1, "test FPR " + r.thresholdFpr());
         assertTrue(r.thresholdTpr() >= 0.85, "test TPR " + r.thresholdTpr());
@@ -47,6 +49,7 @@ class BottleEvalTest {
         assertTrue(page.contains("Highest-scoring defects &#8212; top 8 of 63"), "a gallery says how many of how many it shows");
         assertTrue(page.contains("<tr data-type=\"broken_small\"><td>broken_small</td><td class=\"num\">22</td>"), "per-type table");
         assertTrue(page.contains("data:image/jpeg;base64,"), "heatmaps inline");
+        assertTrue(page.contains("<tr><th>field of view</th><td>resize 256, centre crop 224: the middle 87.5 % of each side</td>"), "field of view row");
         assertTrue(!page.contains("http://") && !page.contains("https://"), "no external resources");
     }
 }

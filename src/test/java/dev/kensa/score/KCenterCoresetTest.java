@@ -51,6 +51,57 @@ class KCenterCoresetTest {
         assertEquals(count, new HashSet<>(Arrays.stream(fast).boxed().toList()).size(), "distinct");
     }
 
+    /** The textbook step, a full pass per selection with the kernel the product uses; ties to the lowest index. */
+    static int[] fullPasses(float[] p, int n, int d, int count, int first) {
+        float[] min = new float[n];
+        Arrays.fill(min, Float.POSITIVE_INFINITY);
+        int[] sel = new int[count];
+        int c = first;
+        for (int s = 0; s < count; s++) {
+            sel[s] = c;
+            long best = dev.kensa.util.Simd.available() ? VectorKernels.updateMinDistances(p, d, c, 0, n, min)
+                    : KCenterCoreset.updateMinDistances(p, d, c, 0, n, min);
+            c = (int) (best >>> 32);
+        }
+        return sel;
+    }
+
+    @Test
+    void skippingClustersSelectsExactlyWhatFullPassesSelect() {
+        Random r = new Random(7);
+        // blobs of different spread (what patch features look like): most clusters are skipped at most steps
+        int n = 30000, d = 32, count = 3000;
+        float[] p = new float[n * d];
+        float[][] blobs = new float[40][d];
+        for (float[] b : blobs) {
+            for (int k = 0; k < d; k++) {
+                b[k] = (float) (r.nextGaussian() * 10);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            float[] b = blobs[r.nextInt(blobs.length)];
+            double spread = 0.2 + (i % 7) * 0.3;
+            for (int k = 0; k < d; k++) {
+                p[i * d + k] = b[k] + (float) (r.nextGaussian() * spread);
+            }
+        }
+        int[] fast = KCenterCoreset.select(p, n, d, count, 3, 2, k -> { });
+        assertArrayEquals(fullPasses(p, n, d, count, fast[0]), fast);
+    }
+
+    @Test
+    void tiesAndDuplicatePointsSelectLikeFullPasses() {
+        Random r = new Random(5);
+        // points on a small integer lattice: many equal distances and exact duplicates, so the lowest-index rule decides
+        int n = 6000, d = 3, count = 400;
+        float[] p = new float[n * d];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = r.nextInt(6);
+        }
+        int[] fast = KCenterCoreset.select(p, n, d, count, 9, 1, k -> { });
+        assertArrayEquals(fullPasses(p, n, d, count, fast[0]), fast);
+    }
+
     @Test
     void everyPointIsWithinTheLastRadiusOfTheCoreset() {
         Random r = new Random(2);

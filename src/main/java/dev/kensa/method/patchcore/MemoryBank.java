@@ -115,11 +115,7 @@ public record MemoryBank(float[] values, int rows, int dims, boolean float16) {
             for (int done = 0; done < values.length; done += per) {
                 int n = Math.min(per, values.length - done);
                 chunk.clear().limit(n * (h.float16() ? 2 : 4));
-                while (chunk.hasRemaining()) {
-                    if (ch.read(chunk) < 0) {
-                        throw new BundleException(label + ": ends early");
-                    }
-                }
+                BinaryFiles.readFully(ch, chunk, label);
                 chunk.flip();
                 for (int i = 0; i < n; i++) {
                     float v = h.float16() ? HalfFloat.toFloat(chunk.getShort()) : chunk.getFloat();
