@@ -33,9 +33,6 @@ public record EvalReport(double imageAuroc, Double pixelAuroc, Double aupro, dou
 
     /** The field of view in words, e.g. "resize 256, centre crop 224: the middle 87.5 % of each side". */
     public String fieldOfView() {
-        if (image == null) {
-            return "unknown";
-        }
         return image.crop() == image.resize() ? "resize " + image.resize() + ", no crop: the whole field"
                 : String.format(java.util.Locale.ROOT, "resize %d, centre crop %d: the middle %.1f %% of each side",
                 image.resize(), image.crop(), 100.0 * image.crop() / image.resize());

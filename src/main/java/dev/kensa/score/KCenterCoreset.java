@@ -2,6 +2,7 @@ package dev.kensa.score;
 
 import dev.kensa.util.Simd;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
@@ -48,10 +49,9 @@ public final class KCenterCoreset {
         int first = new Random(seed).nextInt(n);
         selected[0] = first;
         System.arraycopy(points, first * dims, centres, 0, dims);
-        java.util.Arrays.fill(minDistance, Float.POSITIVE_INFINITY);
         ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads));
         try {
-            firstPass(points, n, dims, first, minDistance, pool, simd);
+            firstPass(points, n, dims, centres, minDistance, pool, simd);
             return greedy(points, n, dims, count, minDistance, centres, selected, pool, threads, simd, progress);
         } finally {
             pool.shutdown();
@@ -96,8 +96,7 @@ public final class KCenterCoreset {
                 if (size[t] == 0) {
                     continue;
                 }
-                float between = simd ? VectorKernels.squaredDistance(centres, co, centres, t * dims, dims)
-                        : squaredDistance(centres, co, centres, t * dims, dims);
+                float between = distance(centres, co, centres, t * dims, dims, simd);
                 if (between <= PRUNE * radius[t]) {
                     scan[scans++] = t;
                     scanned += size[t];
@@ -147,7 +146,7 @@ public final class KCenterCoreset {
                     summarise(m, kept, minDistance, radius, far, t);
                 }
             }
-            members[s] = java.util.Arrays.copyOf(moved, movedCount);
+            members[s] = Arrays.copyOf(moved, movedCount);
             size[s] = movedCount;
             summarise(members[s], movedCount, minDistance, radius, far, s);
         }
@@ -160,8 +159,7 @@ public final class KCenterCoreset {
                                    float[] minDistance, boolean[] closer, boolean simd) {
         for (int q = from; q < to; q++) {
             int i = m[q];
-            float d = simd ? VectorKernels.squaredDistance(points, i * dims, centres, co, dims)
-                    : squaredDistance(points, i * dims, centres, co, dims);
+            float d = distance(points, i * dims, centres, co, dims, simd);
             if (d < minDistance[i]) {
                 minDistance[i] = d;
                 closer[i] = true;
@@ -186,20 +184,22 @@ public final class KCenterCoreset {
     }
 
     /** Every point's distance to the first selected point: the one full pass, in parallel chunks. */
-    private static void firstPass(float[] points, int n, int dims, int first, float[] minDistance, ForkJoinPool pool, boolean simd) {
+    private static void firstPass(float[] points, int n, int dims, float[] centres, float[] minDistance, ForkJoinPool pool,
+                                  boolean simd) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         pool.submit(() -> IntStream.range(0, chunks).parallel().forEach(ch -> {
-            int from = ch * CHUNK;
-            int to = Math.min(n, from + CHUNK);
-            if (simd) {
-                VectorKernels.updateMinDistances(points, dims, first, from, to, minDistance);
-            } else {
-                updateMinDistances(points, dims, first, from, to, minDistance);
+            for (int i = ch * CHUNK; i < Math.min(n, (ch + 1) * CHUNK); i++) {
+                minDistance[i] = distance(points, i * dims, centres, 0, dims, simd);
             }
         })).join();
     }
 
-    /** Squared distance in the operation order of the scalar {@link #updateMinDistances}. */
+    /** Squared distance with the Vector API kernel when {@code simd}, else the scalar one. */
+    static float distance(float[] a, int ao, float[] b, int bo, int dims, boolean simd) {
+        return simd ? VectorKernels.squaredDistance(a, ao, b, bo, dims) : squaredDistance(a, ao, b, bo, dims);
+    }
+
+    /** Squared distance, the scalar twin of {@link VectorKernels#squaredDistance}. */
     static float squaredDistance(float[] a, int ao, float[] b, int bo, int dims) {
         float s = 0;
         for (int k = 0; k < dims; k++) {
@@ -207,30 +207,5 @@ public final class KCenterCoreset {
             s += d * d;
         }
         return s;
-    }
-
-    /**
-     * minDistance[i] = min(minDistance[i], ||p_i - p_center||^2) for i in [from, to); returns the farthest point of the
-     * range after the update as (index << 32 | float bits of its distance).
-     */
-    static long updateMinDistances(float[] points, int dims, int center, int from, int to, float[] minDistance) {
-        int co = center * dims;
-        float max = -1;
-        int arg = from;
-        for (int i = from; i < to; i++) {
-            int o = i * dims;
-            float s = 0;
-            for (int k = 0; k < dims; k++) {
-                float d = points[o + k] - points[co + k];
-                s += d * d;
-            }
-            float m = Math.min(minDistance[i], s);
-            minDistance[i] = m;
-            if (m > max) {
-                max = m;
-                arg = i;
-            }
-        }
-        return ((long) arg << 32) | (Float.floatToRawIntBits(max) & 0xffffffffL);
     }
 }

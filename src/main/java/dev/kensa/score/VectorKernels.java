@@ -11,39 +11,7 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
-    /** {@link KCenterCoreset#updateMinDistances} with the squared distance over lanes. */
-    static long updateMinDistances(float[] points, int dims, int center, int from, int to, float[] minDistance) {
-        int co = center * dims;
-        int bound = F.loopBound(dims);
-        float max = -1;
-        int arg = from;
-        for (int i = from; i < to; i++) {
-            int o = i * dims;
-            FloatVector acc = FloatVector.zero(F);
-            int k = 0;
-            for (; k < bound; k += F.length()) {
-                FloatVector d = FloatVector.fromArray(F, points, o + k).sub(FloatVector.fromArray(F, points, co + k));
-                acc = d.fma(d, acc);
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; k < dims; k++) {
-                float d = points[o + k] - points[co + k];
-                s += d * d;
-            }
-            float m = Math.min(minDistance[i], s);
-            minDistance[i] = m;
-            if (m > max) {
-                max = m;
-                arg = i;
-            }
-        }
-        return ((long) arg << 32) | (Float.floatToRawIntBits(max) & 0xffffffffL);
-    }
-
-    /**
-     * {@link KCenterCoreset#squaredDistance} over lanes, in the operation order of {@link #updateMinDistances} (so a
-     * point's distance is the same float whichever of the two computes it).
-     */
+    /** {@link KCenterCoreset#squaredDistance} over lanes. */
     static float squaredDistance(float[] a, int ao, float[] b, int bo, int dims) {
         int bound = F.loopBound(dims);
         FloatVector acc = FloatVector.zero(F);

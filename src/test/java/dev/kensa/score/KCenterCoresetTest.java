@@ -51,7 +51,7 @@ class KCenterCoresetTest {
         assertEquals(count, new HashSet<>(Arrays.stream(fast).boxed().toList()).size(), "distinct");
     }
 
-    /** The textbook step, a full pass per selection with the kernel the product uses; ties to the lowest index. */
+    /** The textbook step, a full pass per selection with the distance kernel the product uses; ties to the lowest index. */
     static int[] fullPasses(float[] p, int n, int d, int count, int first) {
         float[] min = new float[n];
         Arrays.fill(min, Float.POSITIVE_INFINITY);
@@ -59,9 +59,16 @@ class KCenterCoresetTest {
         int c = first;
         for (int s = 0; s < count; s++) {
             sel[s] = c;
-            long best = dev.kensa.util.Simd.available() ? VectorKernels.updateMinDistances(p, d, c, 0, n, min)
-                    : KCenterCoreset.updateMinDistances(p, d, c, 0, n, min);
-            c = (int) (best >>> 32);
+            for (int i = 0; i < n; i++) {
+                min[i] = Math.min(min[i], KCenterCoreset.distance(p, i * d, p, c * d, d, dev.kensa.util.Simd.available()));
+            }
+            int arg = 0;
+            for (int i = 1; i < n; i++) {
+                if (min[i] > min[arg]) {
+                    arg = i;
+                }
+            }
+            c = arg;
         }
         return sel;
     }
