@@ -66,36 +66,24 @@ public final class NpyWriter implements AutoCloseable {
 
     /** Appends {@code length} values from {@code values[offset..]}, converted to the file's type. */
     public void write(double[] values, int offset, int length) {
-        checkRoom(length);
-        int item = type.itemSize();
-        int per = CHUNK_BYTES / item;
-        for (int done = 0; done < length; done += per) {
-            int k = Math.min(per, length - done);
-            chunk.clear();
-            for (int i = 0; i < k; i++) {
-                double v = values[offset + done + i];
-                switch (type) {
-                    case FLOAT32 -> chunk.putFloat((float) v);
-                    case FLOAT64 -> chunk.putDouble(v);
-                    default -> chunk.putLong((long) v);
-                }
-            }
-            flushChunk();
-        }
+        writeValues(i -> values[offset + i], length);
     }
 
     /** Appends {@code length} values from {@code values[offset..]}, converted to the file's type. */
     public void write(float[] values, int offset, int length) {
+        writeValues(i -> values[offset + i], length); // float to double and back is exact
+    }
+
+    private void writeValues(java.util.function.IntToDoubleFunction value, int length) {
         checkRoom(length);
-        int item = type.itemSize();
-        int per = CHUNK_BYTES / item;
+        int per = CHUNK_BYTES / type.itemSize();
         for (int done = 0; done < length; done += per) {
             int k = Math.min(per, length - done);
             chunk.clear();
             for (int i = 0; i < k; i++) {
-                float v = values[offset + done + i];
+                double v = value.applyAsDouble(done + i);
                 switch (type) {
-                    case FLOAT32 -> chunk.putFloat(v);
+                    case FLOAT32 -> chunk.putFloat((float) v);
                     case FLOAT64 -> chunk.putDouble(v);
                     default -> chunk.putLong((long) v);
                 }
