@@ -324,6 +324,24 @@ public final class NotebookImport {
         List<Path> files();
     }
 
+    /** The covariance file a notebook saved: cov.npy when present (an inverse beside it is noted and ignored), else its inverse. */
+    private record CovarianceFile(Path file, boolean inverse) {
+        static CovarianceFile in(Path dir, String inverseName, String what, Consumer<String> notes) {
+            Path cov = dir.resolve(Notebook.COV);
+            Path inv = dir.resolve(inverseName);
+            if (Files.exists(cov)) {
+                if (Files.exists(inv)) {
+                    notes.accept(inv + ": ignored, " + Notebook.COV + " beside it is used");
+                }
+                return new CovarianceFile(cov, false);
+            }
+            if (Files.exists(inv)) {
+                return new CovarianceFile(inv, true);
+            }
+            throw new InteropException(dir + ": neither " + Notebook.COV + " nor " + inverseName + " (" + what + ")");
+        }
+    }
+
     // ---- PaDiM
 
     private static final class PadimArrays implements Arrays {
@@ -337,21 +355,9 @@ public final class NotebookImport {
         PadimArrays(Path dir, FixedPipeline fp, Path jsonFile, Consumer<String> notes) {
             meanFile = dir.resolve(Notebook.MEAN);
             NpyHeader mean = floatingHeader(meanFile);
-            Path cov = dir.resolve(Notebook.COV);
-            Path inv = dir.resolve(Notebook.INV_COV);
-            if (Files.exists(cov)) {
-                covFile = cov;
-                inverse = false;
-                if (Files.exists(inv)) {
-                    notes.accept(inv + ": ignored, " + Notebook.COV + " beside it is used");
-                }
-            } else if (Files.exists(inv)) {
-                covFile = inv;
-                inverse = true;
-            } else {
-                throw new InteropException(dir + ": neither " + Notebook.COV + " nor " + Notebook.INV_COV
-                        + " (the per-position covariance [P, d, d] or its inverse)");
-            }
+            CovarianceFile found = CovarianceFile.in(dir, Notebook.INV_COV, "the per-position covariance [P, d, d] or its inverse", notes);
+            covFile = found.file();
+            inverse = found.inverse();
             NpyHeader c = floatingHeader(covFile);
             List<Integer> ms = mean.shape();
             List<Integer> cs = c.shape();
@@ -501,21 +507,9 @@ public final class NotebookImport {
                 throw new InteropException(meanFile + ": shape " + mean.shapeText() + ", expected [D] (one mean per pooled channel)");
             }
             dims = mean.shape().get(0);
-            Path cov = dir.resolve(Notebook.COV);
-            Path precision = dir.resolve(Notebook.PRECISION);
-            if (Files.exists(cov)) {
-                covFile = cov;
-                inverse = false;
-                if (Files.exists(precision)) {
-                    notes.accept(precision + ": ignored, " + Notebook.COV + " beside it is used");
-                }
-            } else if (Files.exists(precision)) {
-                covFile = precision;
-                inverse = true;
-            } else {
-                throw new InteropException(dir + ": neither " + Notebook.COV + " nor " + Notebook.PRECISION
-                        + " (the covariance [D, D] or its inverse)");
-            }
+            CovarianceFile found = CovarianceFile.in(dir, Notebook.PRECISION, "the covariance [D, D] or its inverse", notes);
+            covFile = found.file();
+            inverse = found.inverse();
             NpyHeader c = floatingHeader(covFile);
             if (!c.shape().equals(List.of(dims, dims))) {
                 throw new InteropException(covFile + ": shape " + c.shapeText() + ", expected (" + dims + ", " + dims
