@@ -14,11 +14,8 @@ import dev.kensa.pipeline.Inspector;
 import dev.kensa.pipeline.Inspectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,13 +55,8 @@ class BundleImportTest {
     }
 
     static Run kensa(String... args) {
-        CommandLine cl = KensaMain.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+        CliTest.Run r = CliTest.kensa(args);
+        return new Run(r.exit(), r.out(), r.err());
     }
 
     /** A fresh copy of the NumPy-written notebook to break. */

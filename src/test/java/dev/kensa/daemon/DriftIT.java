@@ -2,11 +2,9 @@ package dev.kensa.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kensa.TestData;
 import dev.kensa.bundle.BundleWriter;
 import dev.kensa.drift.DriftMonitor;
-import dev.kensa.fit.BundleFitter;
-import dev.kensa.fit.FitOptions;
+import dev.kensa.testing.DriftBundle;
 import dev.kensa.testing.Mosquitto;
 import dev.kensa.testing.MqttSubscriber;
 import dev.kensa.testing.ShiftedImages;
@@ -60,22 +58,11 @@ class DriftIT {
 
     @BeforeAll
     static void fit() throws Exception {
-        Path train = Files.createDirectories(tmp.resolve("train"));
-        Path holdout = Files.createDirectories(tmp.resolve("holdout"));
-        List<Path> all;
-        try (var s = Files.list(TestData.bottleTrain())) {
-            all = s.sorted().toList();
-        }
-        for (int i = 0; i < 42; i++) {
-            Files.copy(all.get(i), (i < 12 ? train : holdout).resolve(all.get(i).getFileName()));
-        }
-        for (int i = 42; i < 42 + WINDOW; i++) {
+        List<Path> all = DriftBundle.trainingImages();
+        for (int i = DriftBundle.FIRST_UNSEEN; i < DriftBundle.FIRST_UNSEEN + WINDOW; i++) {
             goods.add(Files.readAllBytes(all.get(i)));
         }
-        FitOptions d = FitOptions.defaults(train, TestData.backbone(), tmp.resolve("a"));
-        bundle = BundleFitter.fit(new FitOptions(train, d.backbone(), d.output(), holdout, null, "drift", "padim", null,
-                d.methodOptions(), d.fpr(), d.margin(), null, d.folds(), true, d.resize(), d.crop(), d.sigma(), d.batchSize(),
-                d.threads()), false).bundle().dir();
+        bundle = DriftBundle.fit(tmp, tmp.resolve("a"), "drift").dir();
         // the swap target is the same model as a bundle from before calibration records: its manifest does not list
         // calibration.json (so it is another bundle, another sha256), and no second fit is needed
         Path b = tmp.resolve("b");
