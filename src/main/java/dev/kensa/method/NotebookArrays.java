@@ -1,5 +1,8 @@
 package dev.kensa.method;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.array.ArrayException;
 import dev.kensa.array.Npy;
 import dev.kensa.array.NpyHeader;
@@ -10,6 +13,7 @@ import dev.kensa.score.MahalanobisFactor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +31,29 @@ public final class NotebookArrays {
     static final double SYMMETRY_TOLERANCE = 1e-4;
 
     private NotebookArrays() {
+    }
+
+    /**
+     * A method's fixed-pipeline section from key, value pairs in order, a null value left out (a list becomes a list
+     * of its strings). The tree is built by hand: no reflection (native image).
+     */
+    public static ObjectNode section(Object... keysAndValues) {
+        ObjectNode s = JsonNodeFactory.instance.objectNode();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            String key = (String) keysAndValues[i];
+            Object v = keysAndValues[i + 1];
+            if (v instanceof List<?> list) {
+                ArrayNode a = s.putArray(key);
+                list.forEach(e -> a.add(String.valueOf(e)));
+            } else if (v instanceof Integer n) {
+                s.put(key, n);
+            } else if (v instanceof Double d) {
+                s.put(key, d);
+            } else if (v != null) {
+                s.put(key, v.toString());
+            }
+        }
+        return s;
     }
 
     /** A floating-point array's header; an integer array where statistics belong is refused by name. */

@@ -1,6 +1,5 @@
 package dev.kensa.method.gaussian;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.array.ArrayException;
 import dev.kensa.array.Npy;
@@ -44,17 +43,7 @@ final class GlobalMahalanobisNotebook implements MethodNotebook {
 
         @Override
         public ObjectNode toJson() {
-            ObjectNode s = JsonNodeFactory.instance.objectNode();
-            if (backbone != null) {
-                s.put("backbone", backbone);
-            }
-            if (covEstimator != null) {
-                s.put("cov_estimator", covEstimator);
-            }
-            if (layers != null) {
-                layers.forEach(s.putArray("layers")::add);
-            }
-            return s;
+            return NotebookArrays.section("backbone", backbone, "cov_estimator", covEstimator, "layers", layers);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.kensa.method.padim;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.array.ArrayException;
 import dev.kensa.array.Npy;
@@ -46,14 +45,7 @@ final class PadimNotebook implements MethodNotebook {
 
         @Override
         public ObjectNode toJson() {
-            ObjectNode s = JsonNodeFactory.instance.objectNode();
-            if (layers != null) {
-                layers.forEach(s.putArray("layers")::add);
-            }
-            if (channelSubsample != null) {
-                s.put("channel_subsample", channelSubsample);
-            }
-            return s;
+            return NotebookArrays.section("layers", layers, "channel_subsample", channelSubsample);
         }
     }
 

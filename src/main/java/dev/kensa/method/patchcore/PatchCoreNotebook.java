@@ -1,6 +1,5 @@
 package dev.kensa.method.patchcore;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.array.ArrayException;
 import dev.kensa.array.Npy;
@@ -43,20 +42,8 @@ final class PatchCoreNotebook implements MethodNotebook {
 
         @Override
         public ObjectNode toJson() {
-            ObjectNode s = JsonNodeFactory.instance.objectNode();
-            if (layers != null) {
-                layers.forEach(s.putArray("layers")::add);
-            }
-            if (pooling != null) {
-                s.put("pooling", pooling);
-            }
-            if (neighbours != null) {
-                s.put("neighbours", neighbours);
-            }
-            if (coresetRatio != null) {
-                s.put("coreset_ratio", coresetRatio);
-            }
-            return s;
+            return NotebookArrays.section("layers", layers, "pooling", pooling, "neighbours", neighbours,
+                    "coreset_ratio", coresetRatio);
         }
     }
 
