@@ -1,4 +1,4 @@
-// Kensa GPU PatchScorer kernels: fused embedding gather + mean subtraction + packed inverse-Cholesky
+// Kensa GPU kernels of PaDiM (dev.kensa.method.padim.PadimCudaScorer): fused embedding gather + mean subtraction + packed inverse-Cholesky
 // Mahalanobis distance (PaDiM). Loaded at runtime from build/kensa_kernels.fatbin (or .ptx) through the CUDA
 // driver API (cuModuleLoadData / cuModuleGetFunction / cuLaunchKernel); names are extern "C" (unmangled).
 //
@@ -23,7 +23,7 @@
 //   (21 parameters; in cuLaunchKernel's kernelParams: 8-byte device pointers for the pointer parameters and
 //    4-byte int32 for the ints, in exactly this order.)
 //
-// Maths (== dev.kensa.score.CpuPatchScorer + dev.kensa.embedding.EmbeddingExtractor):
+// Maths (== dev.kensa.score.VectorMahalanobisScorer + dev.kensa.embedding.EmbeddingExtractor):
 //   grid_h = P / grid_w; position p = y * grid_w + x.
 //   Kept channel j (0 <= j < d) has global index c = channels[j] into the concatenation layer1|layer2|layer3:
 //   c < c1 -> layer1 channel c; c < c1+c2 -> layer2 channel c-c1; else layer3 channel c-c1-c2.
@@ -31,7 +31,7 @@
 //   fy = grid_h / h, fx = grid_w / w and x_p[j] = layer[n][c'][y / fy][x / fx].
 //   W_p is lower-triangular, packed row-major: row i holds columns 0..i at offset i(i+1)/2 of position p's
 //   block of d(d+1)/2 values (block p starts at p * d(d+1)/2).
-//   out[n][p] = || W_p (x_{n,p} - mu_p) ||_2       (the norm, not its square: CpuPatchScorer takes the sqrt).
+//   out[n][p] = || W_p (x_{n,p} - mu_p) ||_2       (the norm, not its square: the CPU scorer takes the sqrt).
 //   All accumulation in float32 (f16 variant: W converted to float32 on load).
 //   Preconditions checked by the host (the Java side already checks them in EmbeddingExtractor):
 //   0 <= channels[j] < c1+c2+c3, grid_h % h_l == 0 and grid_w % w_l == 0 for every layer with c_l > 0,

@@ -147,7 +147,7 @@ static void free_stats(Stats &S) {
     CK(cudaFree(S.d_w16));
 }
 
-// x_{n,p} - mu_p in float, exactly as EmbeddingExtractor + CpuPatchScorer compute it.
+// x_{n,p} - mu_p in float, exactly as EmbeddingExtractor + VectorMahalanobisScorer compute it.
 static void diff_at(const Layers &L, const Stats &S, int grid, int n, int p, std::vector<float> &v) {
     const int y = p / grid, x = p % grid;
     for (int j = 0; j < S.d; j++) {

@@ -1,7 +1,10 @@
 package dev.kensa.bundle;
 
-import dev.kensa.method.BundleFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.kensa.array.ArrayException;
 import dev.kensa.calibration.CalibrationRecord;
+import dev.kensa.method.BundleFiles;
 import dev.kensa.method.MethodModel;
 import dev.kensa.method.Methods;
 import dev.kensa.util.FileTrees;
@@ -21,7 +24,8 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * Reads and verifies a {@code kensa-bundle/1} model bundle, a directory or the same as a .zip (models/FORMAT.md):
+ * Reads and verifies a {@code kensa-bundle/1} model bundle, a directory or the same as a .zip (models/FORMAT.md,
+ * ../shared/DESIGN.md §5):
  * signature (when a key is given), manifest, checksums of every listed file ({@link Checksums}), the method's own
  * part ({@link dev.kensa.method.DetectionMethod#read}), pipeline and self-tests. Nothing of a bundle is used before
  * every file matched its sha256 and its parts agreed with each other; every refusal is a {@link BundleException}
@@ -71,6 +75,21 @@ public final class BundleReader {
         }
     }
 
+    /**
+     * The pipeline of a bundle directory the box already verified (its model store), parsed and checked as at a load
+     * but nothing else read: what a stored bundle's threshold is, without loading it.
+     */
+    public static PipelineConfig readPipeline(Path dir) {
+        return readPipeline(dir, "bundle " + dir);
+    }
+
+    private static PipelineConfig readPipeline(Path dir, String where) {
+        PipelineConfig pipeline = BundleJson.parse(BundleJson.readBytes(dir.resolve(PIPELINE), where, PIPELINE),
+                PipelineConfig.class, where, PIPELINE);
+        BundleValidation.checkPipeline(pipeline, where);
+        return pipeline.withDefaults();
+    }
+
     /** Parses manifest.json of a bundle directory or zip, checking nothing else (for {@code bundle info}). */
     public static Manifest readManifest(Path dirOrZip) {
         String where = "bundle " + dirOrZip;
@@ -112,20 +131,23 @@ public final class BundleReader {
         BundleValidation.checkManifest(manifest, where);
         Checksums.verifyListed(dir, manifest, where);
 
-        MethodModel model = Methods.byName(manifest.method()).read(new BundleFiles(dir, manifest, where));
+        MethodModel model;
+        try {
+            model = Methods.byName(manifest.method()).read(new VerifiedFiles(dir, manifest, where));
+        } catch (ArrayException e) { // an array file the method read: named by its file, the bundle named here
+            throw new BundleException(where + ": " + e.getMessage(), e);
+        }
         if (!model.layers().equals(manifest.backbone().outputs())) {
             throw new BundleException(where + ": the method's layers " + model.layers() + " are not the backbone outputs "
                     + manifest.backbone().outputs());
         }
-        PipelineConfig pipeline = BundleJson.parse(BundleJson.readBytes(dir.resolve(PIPELINE), where, PIPELINE),
-                PipelineConfig.class, where, PIPELINE);
-        BundleValidation.checkPipeline(pipeline, where);
+        PipelineConfig pipeline = readPipeline(dir, where);
 
         List<ModelBundle.SelfTestImage> selfTests = new ArrayList<>();
         for (Manifest.SelfTest t : BundleValidation.selfTests(manifest)) {
             selfTests.add(new ModelBundle.SelfTestImage(dir.resolve(t.file()), t.expectedScore(), t.tolerance()));
         }
-        return new ModelBundle(source, dir, manifest, identity, pipeline.withDefaults(), model, selfTests,
+        return new ModelBundle(source, dir, manifest, identity, pipeline, model, selfTests,
                 calibration(dir, manifest, where));
     }
 
@@ -142,6 +164,40 @@ public final class BundleReader {
                     CalibrationRecord.FILE), where + ": " + CalibrationRecord.FILE);
         } catch (dev.kensa.KensaException e) {
             throw new BundleException(e.getMessage(), e);
+        }
+    }
+
+    /** A verified bundle directory as its method sees it. */
+    private record VerifiedFiles(Path dir, Manifest manifest, String where) implements BundleFiles {
+        @Override
+        public JsonNode section(String name) {
+            JsonNode n = switch (name) {
+                case "embedding" -> manifest.embedding();
+                case "stats" -> manifest.stats();
+                case "model" -> manifest.model();
+                case "training" -> manifest.training() == null ? null : BundleJson.MAPPER.valueToTree(manifest.training());
+                default -> throw new IllegalArgumentException("no manifest section " + name + " for a method");
+            };
+            return n == null ? MissingNode.getInstance() : n;
+        }
+
+        @Override
+        public List<String> layers() {
+            return manifest.backbone().outputs();
+        }
+
+        @Override
+        public Path listed(String file, String what) {
+            if (file == null || !manifest.sha256().containsKey(file)) {
+                throw refuse(file == null ? "manifest " + what + " is missing" : "\"" + file + "\" (" + what
+                        + ") has no sha256 in the manifest");
+            }
+            return dir.resolve(file);
+        }
+
+        @Override
+        public BundleException refuse(String problem) {
+            return new BundleException(where + ": " + problem);
         }
     }
 

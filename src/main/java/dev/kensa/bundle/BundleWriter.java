@@ -4,6 +4,7 @@ import dev.kensa.calibration.CalibrationRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kensa.method.MethodManifest;
 import dev.kensa.util.FileTrees;
+import dev.kensa.util.Staging;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -26,7 +27,10 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Writes a {@code kensa-bundle/1} directory from a {@link BundleDraft}, and packs a bundle directory into a zip. */
+/**
+ * Writes a {@code kensa-bundle/1} directory from a {@link BundleDraft} (../shared/DESIGN.md §5), and packs a bundle
+ * directory into a zip.
+ */
 public final class BundleWriter {
     public static final String BACKBONE = "backbone.onnx";
     public static final String SELFTEST_DIR = "selftest/";
@@ -34,6 +38,50 @@ public final class BundleWriter {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private BundleWriter() {
+    }
+
+    /**
+     * Refuses an output that exists and is not an empty folder ({@code NAME.zip} also checks the folder {@code NAME}
+     * it is made from); call before any costly work.
+     */
+    public static void checkOutput(Path output) {
+        Staging.checkFree(output);
+        Path dir = zipFolder(output);
+        if (dir != null) {
+            Staging.checkFree(dir);
+        }
+    }
+
+    /**
+     * Writes the bundle at {@code output}, a folder, or a folder and its zip when the name ends in {@code .zip}
+     * ({@code bundles/a.zip} gives {@code bundles/a/} and {@code bundles/a.zip}), and returns the folder's bundle. It
+     * is written beside its destination and renamed into place ({@link Staging}), so a refusal or a kill leaves
+     * nothing under the output's name.
+     */
+    public static ModelBundle create(Path output, BundleDraft draft) {
+        Path zip = zipFolder(output) != null ? output : null;
+        Path target = zip != null ? zipFolder(output) : output;
+        checkOutput(output);
+        try (Staging staging = Staging.beside(target)) {
+            ModelBundle written = write(staging.dir(), draft);
+            if (zip != null) {
+                zip(staging.dir(), zip);
+            }
+            try {
+                return written.movedTo(staging.commit());
+            } catch (RuntimeException e) {
+                if (zip != null) {
+                    FileTrees.deleteQuietly(zip);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The folder a {@code NAME.zip} output is made from, or null when the output is no zip. */
+    private static Path zipFolder(Path output) {
+        String file = output.getFileName() == null ? "" : output.getFileName().toString();
+        return file.endsWith(".zip") ? output.resolveSibling(file.substring(0, file.length() - 4)) : null;
     }
 
     /**
@@ -88,9 +136,9 @@ public final class BundleWriter {
                     draft.model().method().name(),
                     sha256,
                     new Manifest.Backbone(BACKBONE, draft.input(), List.copyOf(draft.model().layers())),
-                    method.embedding(),
-                    method.stats(),
-                    method.model(),
+                    method.sections().get("embedding"),
+                    method.sections().get("stats"),
+                    method.sections().get("model"),
                     training,
                     draft.imported(),
                     selfTests);

@@ -38,6 +38,14 @@ public final class ModelBundle {
         this.selfTests = List.copyOf(selfTests);
     }
 
+    /** The same bundle after its directory was moved to {@code to} (a bundle written beside its destination). */
+    ModelBundle movedTo(Path to) {
+        List<SelfTestImage> moved = selfTests.stream()
+                .map(t -> new SelfTestImage(to.resolve(dir.relativize(t.file())), t.expectedScore(), t.tolerance()))
+                .toList();
+        return new ModelBundle(to, to, manifest, sha256, pipeline, model, moved, calibration);
+    }
+
     /** Where the bundle was read from: its directory, or the .zip it was extracted from. */
     public Path source() {
         return source;

@@ -176,7 +176,8 @@ public class BundleCommand implements Runnable {
         @picocli.CommandLine.Option(names = "--name", description = "model name (default: the notebook folder's name)")
         String name;
 
-        @picocli.CommandLine.Option(names = "--method", description = "padim, mahalanobis or patchcore (default: the one folder of arrays present)")
+        @picocli.CommandLine.Option(names = "--method", completionCandidates = FitArgs.MethodNames.class,
+                description = "${COMPLETION-CANDIDATES} (default: the one folder of arrays present)")
         String method;
 
         @picocli.CommandLine.Option(names = "--layers", split = ",", description = "backbone outputs (replaces the JSON's layers)")

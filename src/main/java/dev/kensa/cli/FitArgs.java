@@ -15,9 +15,17 @@ public class FitArgs {
     @Option(names = "--backbone", required = true, description = "ONNX backbone (ResNet-18 layer1-3)")
     Path backbone;
 
-    @Option(names = "--method", defaultValue = "padim",
-            description = "detection method: padim, patchcore or mahalanobis (default ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = Methods.DEFAULT, completionCandidates = MethodNames.class,
+            description = "detection method: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String method;
+
+    /** The methods this build has, for the help text. */
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Methods.names().iterator();
+        }
+    }
 
     @Option(names = "--layers", split = ",", description = "backbone outputs to use, e.g. layer2,layer3 (default: the method's)")
     List<String> layers;

@@ -23,30 +23,17 @@ import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspector;
 import dev.kensa.pipeline.Inspectors;
 import dev.kensa.pipeline.PreparedBatch;
+import dev.kensa.pipeline.SelfTest;
 import dev.kensa.post.AnomalyMapBuilder;
 import dev.kensa.util.ImageFiles;
 import dev.kensa.util.Progress;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8U;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * {@code kensa fit}: good images in, a verified {@code kensa-bundle/1} out (DESIGN.md §4-5), for any method.
@@ -57,9 +44,6 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * second pass through the backbone), or a separate holdout or labelled dev set scored by the fitted model.
  */
 public final class BundleFitter {
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
-    static final int SELF_TESTS = 3;
 
     /**
      * @param thresholdSource   how the threshold was calibrated
@@ -82,12 +66,11 @@ public final class BundleFitter {
             throw new KensaException("need at least 2 good images to fit, " + o.trainDir() + " has " + train.size());
         }
         HeldOutPlan plan = heldOutPlan(o, method, train.size());
-        if (Files.exists(o.output()) && !isEmptyDir(o.output())) {
-            throw new KensaException("output " + o.output() + " already exists and is not empty");
-        }
+        BundleWriter.checkOutput(o.output());
         List<String> layers = o.layers() != null && !o.layers().isEmpty() ? o.layers() : method.defaultLayers();
         ImageGeometry geometry = new ImageGeometry(o.resize(), o.crop());
-        ImagePreprocessor pre = new ImagePreprocessor(geometry, IMAGENET_MEAN, IMAGENET_STD, "RGB", 0);
+        Manifest.Input input = Manifest.Input.imagenet(o.crop());
+        ImagePreprocessor pre = new ImagePreprocessor(geometry, input.mean(), input.std(), input.channelOrder(), 0);
         // before the backbone loads: a camera fault among the "good" images is refused in seconds
         CalibrationRecord.Quality quality = FitQuality.measure(train, o.trainDir(), pre, o.threads());
         FeatureExtractor fx = new FeatureExtractor(pre, new OnnxRuntimeBackbone(o.backbone(), layers, o.threads()), o.threads());
@@ -169,7 +152,7 @@ public final class BundleFitter {
                 }
                 double threshold = o.calibrate() ? ThresholdCalibration.threshold(good, o.fpr(), o.margin())
                         : ThresholdCalibration.threshold(good, 0, 0);
-                List<BundleDraft.SelfTestDraft> selfTests = selfTests(train, inspector, o.resize());
+                List<BundleDraft.SelfTestDraft> selfTests = SelfTest.make(train, inspector, o.resize());
                 PipelineConfig pipeline = PipelineConfig.of(image, o.sigma(),
                         new PipelineConfig.ImageThreshold(threshold, o.calibrate() ? o.fpr() : 0, source));
                 double fprTarget = o.calibrate() ? o.fpr() : 0;
@@ -180,10 +163,9 @@ public final class BundleFitter {
                 CalibrationRecord calibration = CalibrationRecord.of(calibrationMethod,
                         calibrationMethod == CalibrationRecord.Method.KFOLD ? plan.folds() : null, fprTarget,
                         fprTarget == 0 ? (o.calibrate() ? o.margin() : 0.0) : null, threshold, scores, quality);
-                Manifest.Input input = new Manifest.Input("image", o.crop(), o.crop(), IMAGENET_MEAN, IMAGENET_STD, "RGB");
                 BundleDraft draft = new BundleDraft(id, name, Version.VERSION, o.backbone(), input, model,
                         new Manifest.Training(train.size(), o.trainDir().toAbsolutePath().toString(), null), pipeline, selfTests, null, calibration);
-                ModelBundle bundle = writeBundle(o.output(), draft);
+                ModelBundle bundle = BundleWriter.create(o.output(), draft);
                 return new FitReport(bundle, train.size(), fitSeconds, calibrationSeconds, threshold, source,
                         ThresholdCalibration.rateAbove(good, threshold),
                         defects == null ? null : 1 - ThresholdCalibration.rateAbove(defects, threshold), good);
@@ -224,17 +206,6 @@ public final class BundleFitter {
         return files.stream().map(p -> FitQuality.relativeName(root, p)).toList();
     }
 
-    private static ModelBundle writeBundle(Path output, BundleDraft draft) {
-        String file = output.getFileName().toString();
-        if (file.endsWith(".zip")) {
-            Path dir = output.resolveSibling(file.substring(0, file.length() - 4));
-            ModelBundle b = BundleWriter.write(dir, draft);
-            BundleWriter.zip(dir, output);
-            return b;
-        }
-        return BundleWriter.write(output, draft);
-    }
-
     /** Image scores of a folder's images with the fitted model; any unreadable image stops the fit. */
     static double[] scoreImages(Inspector inspector, List<Path> files, String what) {
         return scoreInputs(inspector, files.stream().map(ImageInput::of).toList(), what);
@@ -251,63 +222,6 @@ public final class BundleFitter {
         return scores;
     }
 
-    /**
-     * Golden images checked at every load: three of the images (first, middle, last; the training images of a fit),
-     * stored already resized to the pipeline's {@code resize} square so the PNG is small and decodes to exactly the
-     * backbone's input, with the score {@code inspector} gives them. Also used by {@code kensa bundle import}.
-     */
-    public static List<BundleDraft.SelfTestDraft> selfTests(List<Path> train, Inspector inspector, int resize) {
-        if (train.isEmpty()) {
-            return List.of();
-        }
-        int[] picks = {0, train.size() / 2, train.size() - 1};
-        List<ImageInput> inputs = new ArrayList<>();
-        List<byte[]> pngs = new ArrayList<>();
-        try {
-            for (int i : Arrays.stream(picks).distinct().toArray()) {
-                byte[] png;
-                try {
-                    png = resizedPng(Files.readAllBytes(train.get(i)), resize);
-                } catch (KensaException e) {
-                    throw new KensaException(e.getMessage() + " " + train.get(i), e);
-                }
-                pngs.add(png);
-                inputs.add(ImageInput.of("selftest-" + pngs.size(), png));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        double[] expected = scoreInputs(inspector, inputs, "self-test");
-        List<BundleDraft.SelfTestDraft> out = new ArrayList<>();
-        for (int i = 0; i < pngs.size(); i++) {
-            // ONNX Runtime differs across CPUs (x86 vs arm64, SIMD width) by ~1e-5 relative; 0.5 % still catches a
-            // wrong backbone, wrong statistics or a changed preprocessing
-            out.add(new BundleDraft.SelfTestDraft(i + ".png", pngs.get(i), expected[i], Math.max(1e-4, 0.005 * expected[i])));
-        }
-        return out;
-    }
-
-    static byte[] resizedPng(byte[] encoded, int side) {
-        try (BytePointer data = new BytePointer(encoded);
-             Mat raw = new Mat(1, encoded.length, CV_8U, data);
-             Mat image = imdecode(raw, IMREAD_COLOR);
-             Mat small = new Mat();
-             Size size = new Size(side, side);
-             BytePointer png = new BytePointer()) {
-            if (image.empty()) {
-                throw new KensaException("cannot decode self-test image");
-            }
-            boolean down = image.cols() >= side && image.rows() >= side;
-            resize(image, small, size, 0, 0, down ? INTER_AREA : INTER_LINEAR);
-            if (!imencode(".png", small, png)) {
-                throw new KensaException("cannot encode self-test PNG");
-            }
-            byte[] out = new byte[(int) png.limit()];
-            png.get(out);
-            return out;
-        }
-    }
-
     static String defaultName(Path trainDir) {
         Path p = trainDir.toAbsolutePath().normalize();
         // MVTec: <category>/train/good -> category
@@ -315,16 +229,5 @@ public final class BundleFitter {
             p = p.getParent();
         }
         return p.getFileName() == null ? "model" : p.getFileName().toString();
-    }
-
-    private static boolean isEmptyDir(Path p) {
-        if (!Files.isDirectory(p)) {
-            return false;
-        }
-        try (var s = Files.list(p)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

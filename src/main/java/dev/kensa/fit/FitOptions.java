@@ -2,6 +2,7 @@ package dev.kensa.fit;
 
 import dev.kensa.method.HeldOutPlan;
 import dev.kensa.method.MethodOptions;
+import dev.kensa.method.Methods;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +31,7 @@ public record FitOptions(Path trainDir, Path backbone, Path output, Path holdout
                          int batchSize, int threads) {
 
     public static FitOptions defaults(Path trainDir, Path backbone, Path output) {
-        return new FitOptions(trainDir, backbone, output, null, null, null, "padim", null, MethodOptions.defaults(),
+        return new FitOptions(trainDir, backbone, output, null, null, null, Methods.DEFAULT, null, MethodOptions.defaults(),
                 0.01, 0.05, null, 5, true, 256, 224, 4.0, 8, Runtime.getRuntime().availableProcessors());
     }
 

@@ -1,30 +1,38 @@
 package dev.kensa.interop;
 
+import dev.kensa.method.MethodNotebook;
+
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The fixed-pipeline JSON a team notebook writes when the design of a model is frozen (DESIGN.md §5), e.g.
+ * The fixed-pipeline JSON a team notebook writes when the design of a model is frozen (../shared/DESIGN.md §5), e.g.
  * <pre>
  * {"common": {"image_size": 256, "seeds": [0, 1, 2]},
  *  "threshold": {"image_fpr_target": 0.01, "value": 21.3, "source": "dev_carpet_test"},
  *  "padim": {"layers": ["layer2", "layer3"], "channel_subsample": 100},
  *  "mahalanobis": {"backbone": "resnet18", "cov_estimator": "ledoit_wolf"}}
  * </pre>
- * Kensa reads three more things a notebook may write, and {@code kensa bundle export} writes them: the layers of
- * the global Mahalanobis model ({@code mahalanobis.layers}), a {@code patchcore} section, and a {@code kensa} section
- * with the box's own pipeline settings (crop, smoothing, pixel threshold, regions, heatmap) so an exported bundle
- * imports back unchanged.
+ * One section per method, named after it and read by the method ({@link MethodNotebook#section}); Kensa's own
+ * {@code kensa} section holds the box's pipeline settings (crop, smoothing, pixel threshold, regions, heatmap) so an
+ * exported bundle imports back unchanged.
  * <p>
  * Every section and every field may be absent (then null here; a JSON null counts as absent). What a missing
  * value means is for the importer to decide: a threshold absent here must come from the command line.
  * Read and written by {@link FixedPipelineJson}.
+ *
+ * @param methods the methods' sections present, by method name, in file order
  */
-public record FixedPipeline(Common common, Threshold threshold, Padim padim, Mahalanobis mahalanobis,
-                            Patchcore patchcore, Kensa kensa) {
+public record FixedPipeline(Common common, Threshold threshold, Map<String, MethodNotebook.Section> methods,
+                            Kensa kensa) {
+    public FixedPipeline {
+        methods = methods == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(methods));
+    }
 
-    /** A notebook's four sections, without Kensa's. */
-    public FixedPipeline(Common common, Threshold threshold, Padim padim, Mahalanobis mahalanobis) {
-        this(common, threshold, padim, mahalanobis, null, null);
+    /** A method's section, or null when the JSON has none. */
+    public MethodNotebook.Section method(String name) {
+        return methods.get(name);
     }
 
     /**
@@ -43,45 +51,6 @@ public record FixedPipeline(Common common, Threshold threshold, Padim padim, Mah
      * @param source         where it was calibrated, e.g. {@code dev_carpet_test}
      */
     public record Threshold(Double imageFprTarget, Double value, String source) {
-    }
-
-    /**
-     * @param layers           backbone layers whose features are concatenated, e.g. layer2, layer3
-     * @param channelSubsample channels kept of the concatenation ({@code channel_subsample}, PaDiM's d)
-     */
-    public record Padim(List<String> layers, Integer channelSubsample) {
-        public Padim {
-            layers = layers == null ? null : List.copyOf(layers);
-        }
-    }
-
-    /**
-     * @param backbone     feature extractor name, e.g. resnet18
-     * @param covEstimator covariance estimator ({@code cov_estimator}), e.g. ledoit_wolf
-     * @param layers       backbone layers whose globally averaged features are concatenated (Kensa's addition)
-     */
-    public record Mahalanobis(String backbone, String covEstimator, List<String> layers) {
-        public Mahalanobis {
-            layers = layers == null ? null : List.copyOf(layers);
-        }
-
-        public Mahalanobis(String backbone, String covEstimator) {
-            this(backbone, covEstimator, null);
-        }
-    }
-
-    /**
-     * PatchCore (Kensa's addition; anomalib's names).
-     *
-     * @param layers       backbone layers of the patch features, e.g. layer2, layer3
-     * @param pooling      side of the local average pooling (odd)
-     * @param neighbours   support neighbours b of the image-score reweighting ({@code num_neighbors} in anomalib)
-     * @param coresetRatio share of the training patches the memory bank kept ({@code coreset_sampling_ratio})
-     */
-    public record Patchcore(List<String> layers, Integer pooling, Integer neighbours, Double coresetRatio) {
-        public Patchcore {
-            layers = layers == null ? null : List.copyOf(layers);
-        }
     }
 
     /**

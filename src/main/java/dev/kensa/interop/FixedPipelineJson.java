@@ -16,18 +16,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import dev.kensa.method.MethodNotebook;
+import dev.kensa.method.Methods;
+import dev.kensa.util.JsonFields;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Reads and writes the notebook's fixed-pipeline JSON ({@link FixedPipeline}). Strict about what it knows, open
  * about what it does not: a known key with a wrong type or value is a one-line {@link InteropException} naming the
  * file and the key; an unknown key or section (a section Kensa does not know such as {@code "efficientad"}, a
  * typo such as {@code padim.layer}) is returned in {@link Result#unknownKeys()} as a JSON path for the caller to print, never
- * dropped silently. Works on the Jackson tree, so no reflection is involved (native image).
+ * dropped silently ({@link JsonFields}). Each method reads its own section. Works on the Jackson tree, so no reflection
+ * is involved (native image).
  */
 public final class FixedPipelineJson {
     /** A fixed-pipeline JSON is well under a kilobyte; a file far larger is not one and is not read into memory. */
@@ -41,7 +46,8 @@ public final class FixedPipelineJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
-    private static final Set<String> SECTIONS = Set.of("common", "threshold", "padim", "mahalanobis", "patchcore", "kensa");
+    /** The sections that are not a method's ({@link dev.kensa.method.MethodNotebook#section} reads those). */
+    private static final Set<String> OWN_SECTIONS = Set.of("common", "threshold", "kensa");
 
     /**
      * @param unknownKeys JSON paths of keys this reader does not know, in file order, e.g. {@code padim.foo} or
@@ -85,35 +91,38 @@ public final class FixedPipelineJson {
             throw new InteropException(label + ": empty, expected a JSON object");
         }
         if (!root.isObject()) {
-            throw new InteropException(label + ": " + kind(root) + ", expected a JSON object");
+            throw new InteropException(label + ": " + JsonFields.kind(root) + ", expected a JSON object");
         }
-        Reader r = new Reader(label);
+        List<String> unknown = new ArrayList<>();
         for (Map.Entry<String, JsonNode> section : root.properties()) {
-            if (!SECTIONS.contains(section.getKey())) {
-                r.unknown.add(section.getKey());
+            if (!OWN_SECTIONS.contains(section.getKey()) && !Methods.names().contains(section.getKey())) {
+                unknown.add(section.getKey());
             }
         }
-        FixedPipeline.Common common = r.section(root, "common", s -> new FixedPipeline.Common(
-                r.positiveInt(s, "common", "image_size"), r.longs(s, "common", "seeds")), "image_size", "seeds");
-        FixedPipeline.Threshold threshold = r.section(root, "threshold", s -> new FixedPipeline.Threshold(
-                r.fraction(s, "threshold", "image_fpr_target"), r.finite(s, "threshold", "value"),
-                r.string(s, "threshold", "source")), "image_fpr_target", "value", "source");
-        FixedPipeline.Padim padim = r.section(root, "padim", s -> new FixedPipeline.Padim(
-                r.strings(s, "padim", "layers"), r.positiveInt(s, "padim", "channel_subsample")),
-                "layers", "channel_subsample");
-        FixedPipeline.Mahalanobis mahalanobis = r.section(root, "mahalanobis", s -> new FixedPipeline.Mahalanobis(
-                r.string(s, "mahalanobis", "backbone"), r.string(s, "mahalanobis", "cov_estimator"),
-                r.strings(s, "mahalanobis", "layers")), "backbone", "cov_estimator", "layers");
-        FixedPipeline.Patchcore patchcore = r.section(root, "patchcore", s -> new FixedPipeline.Patchcore(
-                r.strings(s, "patchcore", "layers"), r.oddPositiveInt(s, "patchcore", "pooling"),
-                r.positiveInt(s, "patchcore", "neighbours"), r.share(s, "patchcore", "coreset_ratio")),
-                "layers", "pooling", "neighbours", "coreset_ratio");
-        FixedPipeline.Kensa kensa = r.section(root, "kensa", s -> new FixedPipeline.Kensa(
-                r.positiveInt(s, "kensa", "crop"), r.positive(s, "kensa", "sigma"), r.positive(s, "kensa", "pixel_threshold"),
-                r.intIn(s, "kensa", "min_area", 0, Integer.MAX_VALUE), r.intIn(s, "kensa", "opening", 0, 16),
-                r.intIn(s, "kensa", "heatmap_size", 1, 4096), r.intIn(s, "kensa", "jpeg_quality", 1, 100)),
-                "crop", "sigma", "pixel_threshold", "min_area", "opening", "heatmap_size", "jpeg_quality");
-        return new Result(new FixedPipeline(common, threshold, padim, mahalanobis, patchcore, kensa), r.unknown);
+        JsonFields c = fields(root, "common", label, unknown).known("image_size", "seeds");
+        FixedPipeline.Common common = c.present() ? new FixedPipeline.Common(c.positiveInt("image_size"), c.longs("seeds")) : null;
+        JsonFields t = fields(root, "threshold", label, unknown).known("image_fpr_target", "value", "source");
+        FixedPipeline.Threshold threshold = t.present()
+                ? new FixedPipeline.Threshold(t.fraction("image_fpr_target"), t.finite("value"), t.string("source")) : null;
+        Map<String, MethodNotebook.Section> methods = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> section : root.properties()) {
+            if (Methods.names().contains(section.getKey())) {
+                JsonFields m = fields(root, section.getKey(), label, unknown);
+                if (m.present()) {
+                    methods.put(section.getKey(), Methods.byName(section.getKey()).notebook().section(m));
+                }
+            }
+        }
+        JsonFields k = fields(root, "kensa", label, unknown).known("crop", "sigma", "pixel_threshold", "min_area",
+                "opening", "heatmap_size", "jpeg_quality");
+        FixedPipeline.Kensa kensa = k.present() ? new FixedPipeline.Kensa(k.positiveInt("crop"), k.positive("sigma"),
+                k.positive("pixel_threshold"), k.intIn("min_area", 0, Integer.MAX_VALUE), k.intIn("opening", 0, 16),
+                k.intIn("heatmap_size", 1, 4096), k.intIn("jpeg_quality", 1, 100)) : null;
+        return new Result(new FixedPipeline(common, threshold, methods, kensa), unknown);
+    }
+
+    private static JsonFields fields(JsonNode root, String section, String label, List<String> unknown) {
+        return new JsonFields(root.get(section), section, label, InteropException::new, unknown);
     }
 
     /** Writes {@code pipeline} to {@code file}, replacing it; absent sections and fields are left out. */
@@ -143,25 +152,7 @@ public final class FixedPipelineJson {
             put(s, "value", t.value());
             put(s, "source", t.source());
         }
-        if (pipeline.padim() != null) {
-            ObjectNode s = root.putObject("padim");
-            putStrings(s, "layers", pipeline.padim().layers());
-            put(s, "channel_subsample", pipeline.padim().channelSubsample());
-        }
-        if (pipeline.mahalanobis() != null) {
-            ObjectNode s = root.putObject("mahalanobis");
-            put(s, "backbone", pipeline.mahalanobis().backbone());
-            put(s, "cov_estimator", pipeline.mahalanobis().covEstimator());
-            putStrings(s, "layers", pipeline.mahalanobis().layers());
-        }
-        if (pipeline.patchcore() != null) {
-            FixedPipeline.Patchcore p = pipeline.patchcore();
-            ObjectNode s = root.putObject("patchcore");
-            putStrings(s, "layers", p.layers());
-            put(s, "pooling", p.pooling());
-            put(s, "neighbours", p.neighbours());
-            put(s, "coreset_ratio", p.coresetRatio());
-        }
+        pipeline.methods().forEach((name, section) -> root.set(name, section.toJson()));
         if (pipeline.kensa() != null) {
             FixedPipeline.Kensa k = pipeline.kensa();
             ObjectNode s = root.putObject("kensa");
@@ -180,13 +171,6 @@ public final class FixedPipelineJson {
         }
     }
 
-    private static void putStrings(ObjectNode s, String key, List<String> values) {
-        if (values != null) {
-            ArrayNode a = s.putArray(key);
-            values.forEach(a::add);
-        }
-    }
-
     private static void put(ObjectNode s, String key, Object value) {
         if (value instanceof Integer i) {
             s.put(key, i);
@@ -198,170 +182,5 @@ public final class FixedPipelineJson {
         } else if (value instanceof String str) {
             s.put(key, str);
         }
-    }
-
-    /** Typed access to the known keys; every refusal names the file and the key's path. */
-    private static final class Reader {
-        final String label;
-        final List<String> unknown = new ArrayList<>();
-
-        Reader(String label) {
-            this.label = label;
-        }
-
-        <T> T section(JsonNode root, String name, Function<JsonNode, T> build, String... keys) {
-            JsonNode s = root.get(name);
-            if (s == null || s.isNull()) {
-                return null;
-            }
-            if (!s.isObject()) {
-                throw refused(name, "must be an object, got " + kind(s));
-            }
-            for (Map.Entry<String, JsonNode> field : s.properties()) {
-                if (!List.of(keys).contains(field.getKey())) {
-                    unknown.add(name + "." + field.getKey());
-                }
-            }
-            return build.apply(s);
-        }
-
-        Integer positiveInt(JsonNode s, String section, String key) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() <= 0) {
-                throw refused(section + "." + key, "must be a positive integer, got " + shown(v));
-            }
-            return v.intValue();
-        }
-
-        Integer oddPositiveInt(JsonNode s, String section, String key) {
-            Integer v = positiveInt(s, section, key);
-            if (v != null && v % 2 == 0) {
-                throw refused(section + "." + key, "must be odd, got " + v);
-            }
-            return v;
-        }
-
-        Integer intIn(JsonNode s, String section, String key, int min, int max) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
-                throw refused(section + "." + key, "must be an integer in " + min + ".."
-                        + (max == Integer.MAX_VALUE ? "" : max) + ", got " + shown(v));
-            }
-            return v.intValue();
-        }
-
-        Double positive(JsonNode s, String section, String key) {
-            Double v = finite(s, section, key);
-            if (v != null && !(v > 0)) {
-                throw refused(section + "." + key, "must be positive, got " + shown(s.get(key)));
-            }
-            return v;
-        }
-
-        Double share(JsonNode s, String section, String key) {
-            Double v = finite(s, section, key);
-            if (v != null && !(v > 0 && v <= 1)) {
-                throw refused(section + "." + key, "must be in (0, 1], got " + shown(s.get(key)));
-            }
-            return v;
-        }
-
-        Double finite(JsonNode s, String section, String key) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
-                throw refused(section + "." + key, "must be a finite number, got " + shown(v));
-            }
-            return v.doubleValue();
-        }
-
-        Double fraction(JsonNode s, String section, String key) {
-            Double v = finite(s, section, key);
-            if (v != null && (v < 0 || v >= 1)) {
-                throw refused(section + "." + key, "must be a rate in [0, 1), got " + shown(s.get(key)));
-            }
-            return v;
-        }
-
-        String string(JsonNode s, String section, String key) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isTextual()) {
-                throw refused(section + "." + key, "must be a string, got " + shown(v));
-            }
-            return v.textValue();
-        }
-
-        List<String> strings(JsonNode s, String section, String key) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isArray() || v.isEmpty()) {
-                throw refused(section + "." + key, "must be a non-empty list of strings, got " + shown(v));
-            }
-            List<String> out = new ArrayList<>();
-            for (int i = 0; i < v.size(); i++) {
-                if (!v.get(i).isTextual() || v.get(i).textValue().isBlank()) {
-                    throw refused(section + "." + key + "[" + i + "]", "must be a non-blank string, got " + shown(v.get(i)));
-                }
-                out.add(v.get(i).textValue());
-            }
-            return out;
-        }
-
-        List<Long> longs(JsonNode s, String section, String key) {
-            JsonNode v = s.get(key);
-            if (absent(v)) {
-                return null;
-            }
-            if (!v.isArray()) {
-                throw refused(section + "." + key, "must be a list of integers, got " + shown(v));
-            }
-            List<Long> out = new ArrayList<>();
-            for (int i = 0; i < v.size(); i++) {
-                JsonNode e = v.get(i);
-                if (!e.isIntegralNumber() || !e.canConvertToLong()) {
-                    throw refused(section + "." + key + "[" + i + "]", "must be a 64-bit integer, got " + shown(e));
-                }
-                out.add(e.longValue());
-            }
-            return out;
-        }
-
-        private static boolean absent(JsonNode v) {
-            return v == null || v.isNull();
-        }
-
-        private InteropException refused(String path, String why) {
-            return new InteropException(label + ": " + path + " " + why);
-        }
-    }
-
-    private static String kind(JsonNode v) {
-        return switch (v.getNodeType()) {
-            case ARRAY -> "a list";
-            case OBJECT -> "an object";
-            case STRING -> "a string";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            default -> "null";
-        };
-    }
-
-    /** A value for a one-line message: its JSON text, cut short. */
-    private static String shown(JsonNode v) {
-        String s = v.isNumber() ? v.asText() : v.toString(); // toString() would quote NaN
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -3,10 +3,12 @@ package dev.kensa.method;
 import java.util.List;
 
 /**
- * The method seam (DESIGN.md §3): one anomaly-detection method, one package under {@code dev.kensa.method}. A method
- * says which backbone layers it needs, fits from good images in one streaming pass, stores what it learned in the
- * bundle, reads it back, and scores batches on the CPU or the GPU. Fit, bundle, eval, bench, self-test and the daemon
- * use only this interface ({@link Methods} finds a method by name), so adding a method touches none of them.
+ * The method seam (../shared/DESIGN.md §3): one anomaly-detection method, one package under
+ * {@code dev.kensa.method}. A method says which backbone layers it needs, fits from good images in one streaming pass,
+ * stores what it learned in the bundle, reads it back, scores batches on the CPU or the GPU, and reads and writes its
+ * arrays in a notebook's folder. Fit, bundle, import and export, eval, bench, self-test and the daemon use only this
+ * interface ({@link Methods} finds a method by name), so adding a method touches its package and one line in
+ * {@link Methods}.
  */
 public interface DetectionMethod {
 
@@ -30,7 +32,11 @@ public interface DetectionMethod {
 
     /**
      * The method's part of a bundle whose files all matched their checksums: validates its manifest section and its
-     * files against each other and refuses any disagreement with a {@link dev.kensa.bundle.BundleException}.
+     * files against each other and refuses any disagreement ({@link BundleFiles#refuse}; an unreadable array file is an
+     * {@link dev.kensa.array.ArrayException}, which the reader names the bundle in).
      */
     MethodModel read(BundleFiles bundle);
+
+    /** Its arrays and its section in a notebook's folder ({@code kensa bundle import} and {@code export}). */
+    MethodNotebook notebook();
 }

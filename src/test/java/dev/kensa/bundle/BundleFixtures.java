@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /** Small synthetic bundles (grid 4x4, d=3) and the tampering the refusal tests need. */
 final class BundleFixtures {
@@ -27,22 +26,7 @@ final class BundleFixtures {
 
     /** Random but well-formed statistics: means around 0, factors with a positive diagonal. */
     static GaussianStats stats(long seed, int gridH, int gridW, int d) {
-        Random rnd = new Random(seed);
-        int positions = gridH * gridW;
-        float[] mean = new float[positions * d];
-        for (int i = 0; i < mean.length; i++) {
-            mean[i] = (float) rnd.nextGaussian();
-        }
-        int packed = GaussianStats.packedSize(d);
-        float[] factor = new float[positions * packed];
-        for (int p = 0; p < positions; p++) {
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j <= i; j++) {
-                    factor[p * packed + i * (i + 1) / 2 + j] = i == j ? 0.5f + rnd.nextFloat() : (float) rnd.nextGaussian() * 0.3f;
-                }
-            }
-        }
-        return GaussianStats.ofFloat32(gridH, gridW, d, mean, factor);
+        return dev.kensa.testing.RandomGaussians.stats(seed, gridH, gridW, d);
     }
 
     static GaussianStats stats() {

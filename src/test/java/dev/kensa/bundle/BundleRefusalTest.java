@@ -1,5 +1,7 @@
 package dev.kensa.bundle;
 
+import dev.kensa.array.StatsFile;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.method.padim.PadimModel;

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static dev.kensa.interop.NpyTest.assertOneLine;
+import static dev.kensa.testing.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,8 +45,20 @@ class FixedPipelineJsonTest {
         FixedPipeline p = r.pipeline();
         assertEquals(new FixedPipeline.Common(256, List.of(0L, 1L, 2L)), p.common());
         assertEquals(new FixedPipeline.Threshold(0.01, 21.3, "dev_carpet_test"), p.threshold());
-        assertEquals(new FixedPipeline.Padim(List.of("layer2", "layer3"), 100), p.padim());
-        assertEquals(new FixedPipeline.Mahalanobis("resnet18", "ledoit_wolf"), p.mahalanobis());
+        assertSection("{\"layers\": [\"layer2\", \"layer3\"], \"channel_subsample\": 100}", p.method("padim"));
+        assertEquals(List.of("layer2", "layer3"), p.method("padim").layers());
+        assertSection("{\"backbone\": \"resnet18\", \"cov_estimator\": \"ledoit_wolf\"}", p.method("mahalanobis"));
+        assertNull(p.method("mahalanobis").layers());
+    }
+
+    /** A method's section as it reads back: the same JSON, absent keys left out. */
+    private static void assertSection(String expected, dev.kensa.method.MethodNotebook.Section section) {
+        try {
+            ObjectMapper json = new ObjectMapper();
+            assertEquals(json.readTree(expected), section.toJson());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -54,8 +66,8 @@ class FixedPipelineJsonTest {
         FixedPipeline p = parse("{\"padim\": {\"layers\": [\"layer1\", \"layer2\", \"layer3\"]}, \"threshold\": {\"value\": null}}")
                 .pipeline();
         assertNull(p.common());
-        assertNull(p.mahalanobis());
-        assertEquals(new FixedPipeline.Padim(List.of("layer1", "layer2", "layer3"), null), p.padim());
+        assertNull(p.method("mahalanobis"));
+        assertSection("{\"layers\": [\"layer1\", \"layer2\", \"layer3\"]}", p.method("padim"));
         assertEquals(new FixedPipeline.Threshold(null, null, null), p.threshold(), "JSON null counts as absent");
         assertEquals(new FixedPipeline(null, null, null, null), parse("{}").pipeline());
     }
@@ -71,7 +83,7 @@ class FixedPipelineJsonTest {
                 """);
         assertEquals(List.of("efficientad", "notes", "common.device", "padim.layer", "padim.foo", "patchcore.k"), r.unknownKeys());
         assertEquals(224, r.pipeline().common().imageSize());
-        assertNull(r.pipeline().padim().layers(), "padim.layer is not padim.layers");
+        assertNull(r.pipeline().method("padim").layers(), "padim.layer is not padim.layers");
     }
 
     @Test
@@ -116,8 +128,10 @@ class FixedPipelineJsonTest {
         FixedPipelineJson.Result r = parse(KENSA_ADDITIONS);
         assertEquals(List.of(), r.unknownKeys());
         FixedPipeline p = r.pipeline();
-        assertEquals(new FixedPipeline.Mahalanobis(null, "ledoit_wolf", List.of("layer1", "layer2", "layer3")), p.mahalanobis());
-        assertEquals(new FixedPipeline.Patchcore(List.of("layer2", "layer3"), 3, 9, 0.01), p.patchcore());
+        assertSection("{\"cov_estimator\": \"ledoit_wolf\", \"layers\": [\"layer1\", \"layer2\", \"layer3\"]}",
+                p.method("mahalanobis"));
+        assertSection("{\"layers\": [\"layer2\", \"layer3\"], \"pooling\": 3, \"neighbours\": 9, \"coreset_ratio\": 0.01}",
+                p.method("patchcore"));
         assertEquals(new FixedPipeline.Kensa(224, 4.0, 9.5, 10, 1, 256, 85), p.kensa());
         ObjectMapper json = new ObjectMapper();
         assertEquals(json.readTree(KENSA_ADDITIONS), json.readTree(FixedPipelineJson.toJson(p)));

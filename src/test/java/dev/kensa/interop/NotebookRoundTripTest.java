@@ -1,5 +1,9 @@
 package dev.kensa.interop;
 
+import dev.kensa.array.Npy;
+import dev.kensa.array.NpyArray;
+import dev.kensa.testing.PythonNumpy;
+
 import dev.kensa.TestData;
 import dev.kensa.bundle.ModelBundle;
 import dev.kensa.embedding.EmbeddingExtractor;
@@ -184,7 +188,7 @@ class NotebookRoundTripTest {
      */
     @Test
     void numpyRecomputesOneImagesDistancesFromTheExportedArrays() throws Exception {
-        String python = NpyNumpyRoundTripTest.python3WithNumpy("NumPy distance check");
+        String python = PythonNumpy.python3("NumPy distance check");
         PadimModel model = (PadimModel) fitted.model();
         Path image = TestData.bottle().resolve("test/broken_large/000.png");
         int positions = model.grid().positions();

@@ -1,15 +1,14 @@
 package dev.kensa.method.gaussian;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kensa.bundle.BundleException;
-import dev.kensa.bundle.StatsFile;
+import dev.kensa.array.StatsFile;
 import dev.kensa.method.BundleFiles;
 import dev.kensa.method.DetectionMethod;
 import dev.kensa.method.FitContext;
 import dev.kensa.method.HeldOutPlan;
 import dev.kensa.method.MethodFitter;
 import dev.kensa.method.MethodModel;
+import dev.kensa.method.MethodNotebook;
 import dev.kensa.score.GaussianStats;
 
 import java.util.List;
@@ -27,6 +26,7 @@ import java.util.List;
 public final class GlobalMahalanobisMethod implements DetectionMethod {
     public static final String NAME = "mahalanobis";
     static final GlobalMahalanobisMethod INSTANCE = new GlobalMahalanobisMethod();
+    private static final GlobalMahalanobisNotebook NOTEBOOK = new GlobalMahalanobisNotebook();
 
     @Override
     public String name() {
@@ -54,9 +54,14 @@ public final class GlobalMahalanobisMethod implements DetectionMethod {
     }
 
     @Override
+    public MethodNotebook notebook() {
+        return NOTEBOOK;
+    }
+
+    @Override
     public MethodModel read(BundleFiles b) {
-        ObjectNode m = b.manifest().model();
-        b.require(m != null, "manifest model section is missing (a mahalanobis bundle keeps its statistics there)");
+        JsonNode m = b.section("model");
+        b.require(m.isObject(), "manifest model section is missing (a mahalanobis bundle keeps its statistics there)");
         JsonNode file = m.path("stats");
         String name = file.path("file").isTextual() ? file.path("file").asText() : null;
         String dtype = file.path("dtype").asText(null);
@@ -66,18 +71,12 @@ public final class GlobalMahalanobisMethod implements DetectionMethod {
         b.require(dimsNode.canConvertToInt() && dimsNode.asInt() > 0, "manifest model.stats.dims must be a positive integer");
         int dims = dimsNode.asInt();
         var path = b.listed(name, "model.stats.file");
-        GaussianStats stats;
-        try {
-            StatsFile.Header h = StatsFile.readHeader(path, name);
-            if (h.dims() != dims || h.positions() != 1 || !h.dtypeName().equals(dtype)) {
-                throw new BundleException(name + ": header says d=" + h.dims() + ", P=" + h.positions() + ", " + h.dtypeName()
-                        + " but the manifest says d=" + dims + ", one position, " + dtype);
-            }
-            stats = StatsFile.read(path, name);
-        } catch (BundleException e) {
-            throw new BundleException(b.where() + ": " + e.getMessage(), e);
-        }
-        return new GlobalMahalanobisModel(b.manifest().backbone().outputs(), stats, m.path("shrinkage").asDouble(Double.NaN),
+        StatsFile.Header h = StatsFile.readHeader(path, name);
+        b.require(h.dims() == dims && h.positions() == 1 && h.dtypeName().equals(dtype), name + ": header says d="
+                + h.dims() + ", P=" + h.positions() + ", " + h.dtypeName() + " but the manifest says d=" + dims
+                + ", one position, " + dtype);
+        GaussianStats stats = StatsFile.read(path, name);
+        return new GlobalMahalanobisModel(b.layers(), stats, m.path("shrinkage").asDouble(Double.NaN),
                 m.path("covariance").asText(GlobalMahalanobisModel.LEDOIT_WOLF));
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kensa.KensaException;
 import dev.kensa.backbone.LayerShape;
-import dev.kensa.bundle.StatsFile;
+import dev.kensa.array.StatsFile;
 import dev.kensa.method.DetectionMethod;
 import dev.kensa.method.Grid;
 import dev.kensa.method.MethodManifest;
@@ -81,7 +81,7 @@ public record GlobalMahalanobisModel(List<String> layers, GaussianStats stats, d
         if (Double.isFinite(shrinkage)) {
             model.put("shrinkage", shrinkage);
         }
-        return new MethodManifest(List.of(STATS_FILE), null, null, model, null);
+        return new MethodManifest(List.of(STATS_FILE), java.util.Map.of("model", model), null);
     }
 
     @Override

@@ -1,26 +1,28 @@
 package dev.kensa.method.padim;
 
-import dev.kensa.bundle.BundleException;
-import dev.kensa.bundle.Manifest;
-import dev.kensa.bundle.StatsFile;
+import dev.kensa.array.StatsFile;
 import dev.kensa.method.BundleFiles;
 import dev.kensa.method.DetectionMethod;
 import dev.kensa.method.FitContext;
 import dev.kensa.method.HeldOutPlan;
 import dev.kensa.method.MethodFitter;
 import dev.kensa.method.MethodModel;
+import dev.kensa.method.MethodNotebook;
 import dev.kensa.score.GaussianStats;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 
 /**
  * PaDiM (Defard et al. 2020): per patch position a Gaussian of the concatenated layer1-3 features (d random
- * channels), scored by Mahalanobis distance; the image score is the max of the smoothed map (DESIGN.md §4). Bundle:
- * {@code embedding} and {@code stats} in the manifest, {@code stats.bin} beside it.
+ * channels), scored by Mahalanobis distance; the image score is the max of the smoothed map (../shared/DESIGN.md §4).
+ * Bundle: {@code embedding} and {@code stats} in the manifest ({@link PadimSections}), {@code stats.bin} beside it.
  */
 public final class PadimMethod implements DetectionMethod {
     public static final String NAME = "padim";
     static final PadimMethod INSTANCE = new PadimMethod();
+    private static final PadimNotebook NOTEBOOK = new PadimNotebook();
 
     @Override
     public String name() {
@@ -53,10 +55,13 @@ public final class PadimMethod implements DetectionMethod {
     }
 
     @Override
+    public MethodNotebook notebook() {
+        return NOTEBOOK;
+    }
+
+    @Override
     public MethodModel read(BundleFiles b) {
-        Manifest m = b.manifest();
-        Manifest.Embedding emb = m.embedding();
-        b.require(emb != null, "manifest embedding is missing");
+        PadimSections.Embedding emb = PadimSections.read(b, "embedding", PadimSections.Embedding.class);
         int[] grid = emb.grid();
         b.require(grid != null && grid.length == 2 && grid[0] > 0 && grid[1] > 0,
                 "manifest embedding.grid must be [height, width], both positive");
@@ -71,8 +76,8 @@ public final class PadimMethod implements DetectionMethod {
                         + (i - 1) + "] = " + ch[i - 1] + " and [" + i + "] = " + ch[i]);
             }
         }
-        Manifest.Stats st = m.stats();
-        b.require(st != null && st.file() != null, "manifest stats.file is missing");
+        b.require(b.section("stats").path("file").isTextual(), "manifest stats.file is missing");
+        PadimSections.Stats st = PadimSections.read(b, "stats", PadimSections.Stats.class);
         b.require("float32".equals(st.dtype()) || "float16".equals(st.dtype()),
                 "manifest stats.dtype is " + quoted(st.dtype()) + ", expected \"float32\" or \"float16\"");
         b.require(st.d() == ch.length, "manifest stats.d=" + st.d() + " but embedding.channels has " + ch.length);
@@ -80,29 +85,18 @@ public final class PadimMethod implements DetectionMethod {
                 + " but embedding.grid " + grid[0] + "x" + grid[1] + " = " + (long) grid[0] * grid[1]);
         var statsPath = b.listed(st.file(), "stats.file");
 
-        GaussianStats stats;
-        try {
-            StatsFile.Header header = StatsFile.readHeader(statsPath, st.file());
-            String prefix = st.file() + ": header says ";
-            if (header.dims() != st.d()) {
-                throw new BundleException(prefix + "d=" + header.dims() + " but manifest says d=" + st.d());
-            }
-            if (header.positions() != st.positions()) {
-                throw new BundleException(prefix + "P=" + header.positions() + " but manifest says positions=" + st.positions());
-            }
-            if (!header.dtypeName().equals(st.dtype())) {
-                throw new BundleException(prefix + header.dtypeName() + " but manifest says " + st.dtype());
-            }
-            if (header.gridHeight() != grid[0] || header.gridWidth() != grid[1]) {
-                throw new BundleException(prefix + "grid " + header.gridHeight() + "x" + header.gridWidth()
-                        + " but manifest embedding.grid is " + grid[0] + "x" + grid[1]);
-            }
-            stats = StatsFile.read(statsPath, st.file());
-        } catch (BundleException e) {
-            throw new BundleException(b.where() + ": " + e.getMessage(), e);
-        }
-        Double eps = m.training() != null ? m.training().eps() : null;
-        return new PadimModel(m.backbone().outputs(), emb.sourceChannels(), ch.clone(), emb.seed(), stats, eps);
+        StatsFile.Header header = StatsFile.readHeader(statsPath, st.file());
+        String prefix = st.file() + ": header says ";
+        b.require(header.dims() == st.d(), prefix + "d=" + header.dims() + " but manifest says d=" + st.d());
+        b.require(header.positions() == st.positions(), prefix + "P=" + header.positions() + " but manifest says positions="
+                + st.positions());
+        b.require(header.dtypeName().equals(st.dtype()), prefix + header.dtypeName() + " but manifest says " + st.dtype());
+        b.require(header.gridHeight() == grid[0] && header.gridWidth() == grid[1], prefix + "grid " + header.gridHeight()
+                + "x" + header.gridWidth() + " but manifest embedding.grid is " + grid[0] + "x" + grid[1]);
+        GaussianStats stats = StatsFile.read(statsPath, st.file());
+        JsonNode eps = b.section("training").path("eps");
+        return new PadimModel(b.layers(), emb.sourceChannels(), ch.clone(), emb.seed(), stats,
+                eps.isNumber() ? eps.doubleValue() : null);
     }
 
     private static String quoted(String s) {

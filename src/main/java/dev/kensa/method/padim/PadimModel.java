@@ -2,8 +2,7 @@ package dev.kensa.method.padim;
 
 import dev.kensa.KensaException;
 import dev.kensa.backbone.LayerShape;
-import dev.kensa.bundle.Manifest;
-import dev.kensa.bundle.StatsFile;
+import dev.kensa.array.StatsFile;
 import dev.kensa.method.DetectionMethod;
 import dev.kensa.method.Grid;
 import dev.kensa.method.MethodManifest;
@@ -13,7 +12,11 @@ import dev.kensa.score.GaussianStats;
 import dev.kensa.score.MahalanobisScorers;
 
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A fitted PaDiM model: the kept channels of the concatenated layers and, per patch position, the mean and the
@@ -81,10 +84,12 @@ public record PadimModel(List<String> layers, int sourceChannels, int[] channels
     @Override
     public MethodManifest write(Path dir) {
         StatsFile.write(dir.resolve(STATS_FILE), stats);
-        return new MethodManifest(List.of(STATS_FILE),
-                new Manifest.Embedding(new int[]{stats.gridHeight(), stats.gridWidth()}, sourceChannels, channels.clone(), seed),
-                new Manifest.Stats(STATS_FILE, StatsFile.dtypeName(stats.dtype()), stats.dims(), stats.positions()),
-                null, eps);
+        Map<String, ObjectNode> sections = new LinkedHashMap<>();
+        sections.put("embedding", PadimSections.toJson(new PadimSections.Embedding(
+                new int[]{stats.gridHeight(), stats.gridWidth()}, sourceChannels, channels.clone(), seed)));
+        sections.put("stats", PadimSections.toJson(new PadimSections.Stats(STATS_FILE, StatsFile.dtypeName(stats.dtype()),
+                stats.dims(), stats.positions())));
+        return new MethodManifest(List.of(STATS_FILE), sections, eps);
     }
 
     @Override

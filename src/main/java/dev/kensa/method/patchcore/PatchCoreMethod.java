@@ -1,8 +1,6 @@
 package dev.kensa.method.patchcore;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kensa.bundle.BundleException;
 import dev.kensa.method.BundleFiles;
 import dev.kensa.method.DetectionMethod;
 import dev.kensa.method.FitContext;
@@ -10,6 +8,7 @@ import dev.kensa.method.Grid;
 import dev.kensa.method.HeldOutPlan;
 import dev.kensa.method.MethodFitter;
 import dev.kensa.method.MethodModel;
+import dev.kensa.method.MethodNotebook;
 
 import java.util.List;
 
@@ -26,6 +25,7 @@ import java.util.List;
 public final class PatchCoreMethod implements DetectionMethod {
     public static final String NAME = "patchcore";
     static final PatchCoreMethod INSTANCE = new PatchCoreMethod();
+    private static final PatchCoreNotebook NOTEBOOK = new PatchCoreNotebook();
 
     @Override
     public String name() {
@@ -53,9 +53,14 @@ public final class PatchCoreMethod implements DetectionMethod {
     }
 
     @Override
+    public MethodNotebook notebook() {
+        return NOTEBOOK;
+    }
+
+    @Override
     public MethodModel read(BundleFiles b) {
-        ObjectNode m = b.manifest().model();
-        b.require(m != null, "manifest model section is missing (a patchcore bundle keeps its memory bank there)");
+        JsonNode m = b.section("model");
+        b.require(m.isObject(), "manifest model section is missing (a patchcore bundle keeps its memory bank there)");
         JsonNode file = m.path("memoryBank");
         String name = file.path("file").isTextual() ? file.path("file").asText() : null;
         String dtype = file.path("dtype").asText(null);
@@ -70,18 +75,12 @@ public final class PatchCoreMethod implements DetectionMethod {
         b.require(pool % 2 == 1, "manifest model.pooling is " + pool + ", must be odd");
         int neighbours = positiveInt(b, m, "neighbours", "model.neighbours");
         var path = b.listed(name, "model.memoryBank.file");
-        MemoryBank bank;
-        try {
-            MemoryBank.Header h = MemoryBank.readHeader(path, name);
-            if (h.rows() != rows || h.dims() != dims || h.float16() != "float16".equals(dtype)) {
-                throw new BundleException(name + ": header says " + h.rows() + " x " + h.dims() + (h.float16() ? " float16" : " float32")
-                        + " but the manifest says " + rows + " x " + dims + " " + dtype);
-            }
-            bank = MemoryBank.read(path, name);
-        } catch (BundleException e) {
-            throw new BundleException(b.where() + ": " + e.getMessage(), e);
-        }
-        return new PatchCoreModel(b.manifest().backbone().outputs(), new Grid(grid.get(0).asInt(), grid.get(1).asInt()), pool,
+        MemoryBank.Header h = MemoryBank.readHeader(path, name);
+        b.require(h.rows() == rows && h.dims() == dims && h.float16() == "float16".equals(dtype), name + ": header says "
+                + h.rows() + " x " + h.dims() + (h.float16() ? " float16" : " float32") + " but the manifest says " + rows
+                + " x " + dims + " " + dtype);
+        MemoryBank bank = MemoryBank.read(path, name);
+        return new PatchCoreModel(b.layers(), new Grid(grid.get(0).asInt(), grid.get(1).asInt()), pool,
                 neighbours, bank, m.path("coresetRatio").asDouble(Double.NaN), m.path("projectionDims").asInt(0),
                 m.path("seed").asLong(0), m.path("trainingPatches").asLong(0));
     }

@@ -89,7 +89,7 @@ public record PatchCoreModel(List<String> layers, Grid grid, int pool, int neigh
         model.put("projectionDims", projectionDims);
         model.put("seed", seed);
         model.put("trainingPatches", trainingPatches);
-        return new MethodManifest(List.of(BANK_FILE), null, null, model, null);
+        return new MethodManifest(List.of(BANK_FILE), java.util.Map.of("model", model), null);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import java.util.Arrays;
 
@@ -227,7 +227,7 @@ public final class NpyArray {
         int i = firstNonFinite();
         if (i >= 0) {
             double v = get(index(i));
-            throw new InteropException(source + ": " + (Double.isNaN(v) ? "NaN" : v > 0 ? "+inf" : "-inf") + " at "
+            throw new ArrayException(source + ": " + (Double.isNaN(v) ? "NaN" : v > 0 ? "+inf" : "-inf") + " at "
                     + Arrays.toString(index(i)) + " of shape " + shapeText());
         }
         return this;
@@ -257,8 +257,8 @@ public final class NpyArray {
         return flat;
     }
 
-    private InteropException refused(int flat, String why) {
-        return new InteropException(source + ": value at " + Arrays.toString(index(flat)) + " of " + type.numpyName()
+    private ArrayException refused(int flat, String why) {
+        return new ArrayException(source + ": value at " + Arrays.toString(index(flat)) + " of " + type.numpyName()
                 + " shape " + shapeText() + ": " + why);
     }
 

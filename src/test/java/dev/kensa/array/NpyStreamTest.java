@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static dev.kensa.interop.NpyTest.assertOneLine;
-import static dev.kensa.interop.NpyTest.fixture;
+import static dev.kensa.testing.OneLine.assertOneLine;
+import static dev.kensa.array.NpyTest.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,9 +56,9 @@ class NpyStreamTest {
 
     @Test
     void slicesOfTruncatedOrZeroDimensionalFilesAreRefused() {
-        assertOneLine(assertThrows(InteropException.class, () -> Npy.forEachSlice(fixture("bad_truncated.npy"), (i, v) -> { }))
+        assertOneLine(assertThrows(ArrayException.class, () -> Npy.forEachSlice(fixture("bad_truncated.npy"), (i, v) -> { }))
                 .getMessage(), "bad_truncated.npy: truncated");
-        assertOneLine(assertThrows(InteropException.class, () -> Npy.forEachSlice(fixture("f8_0d.npy"), (i, v) -> { }))
+        assertOneLine(assertThrows(ArrayException.class, () -> Npy.forEachSlice(fixture("f8_0d.npy"), (i, v) -> { }))
                 .getMessage(), "f8_0d.npy: a 0-d array has no slices");
     }
 
@@ -105,7 +105,7 @@ class NpyStreamTest {
 
         Path exists = tmp.resolve("exists.npy");
         NpyWriter.create(exists, NpyType.INT64, 0).close();
-        assertOneLine(assertThrows(InteropException.class, () -> NpyWriter.create(exists, NpyType.INT64, 0)).getMessage(),
+        assertOneLine(assertThrows(ArrayException.class, () -> NpyWriter.create(exists, NpyType.INT64, 0)).getMessage(),
                 "exists.npy: cannot write");
     }
 }

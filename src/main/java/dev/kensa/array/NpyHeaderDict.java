@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

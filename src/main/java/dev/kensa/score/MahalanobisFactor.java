@@ -1,8 +1,4 @@
-package dev.kensa.interop;
-
-import dev.kensa.score.Cholesky;
-import dev.kensa.score.GaussianStats;
-import dev.kensa.score.HalfFloat;
+package dev.kensa.score;
 
 /**
  * Between the Gaussian a notebook saves (covariance S or its inverse Q = S^-1, full d x d) and the factor a bundle

@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import java.nio.ByteOrder;
 import java.util.List;

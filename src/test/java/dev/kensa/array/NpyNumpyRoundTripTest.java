@@ -1,4 +1,6 @@
-package dev.kensa.interop;
+package dev.kensa.array;
+
+import dev.kensa.testing.PythonNumpy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Arrays written by {@link Npy#write} are loaded by NumPy itself ({@code python3} as a child process), which
  * reports dtype, shape, order, format version, every value and the sum; and arrays NumPy writes (big-endian,
- * Fortran order) are read back here. Skipped, saying so, only where {@code python3} with NumPy is absent; where it
- * is present (CI included) the test runs.
+ * Fortran order) are read back here. Skipped, saying so, only where {@code python3} with NumPy is absent, and failed
+ * then under CI=true ({@link PythonNumpy}).
  */
 class NpyNumpyRoundTripTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,32 +63,7 @@ class NpyNumpyRoundTripTest {
             """;
 
     private static String python3WithNumpy() {
-        return python3WithNumpy("NumPy round trip");
-    }
-
-    /**
-     * "python3" when it imports numpy; otherwise the test is skipped with the reason (in CI too: nothing to run).
-     *
-     * @param what the test, for the reason ("... skipped: python3 with numpy is not available here: ...")
-     */
-    static String python3WithNumpy(String what) {
-        String why;
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
-            boolean done = p.waitFor(60, TimeUnit.SECONDS);
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (done && p.exitValue() == 0) {
-                return "python3";
-            }
-            p.destroyForcibly();
-            why = done ? "'import numpy' failed: " + out.lines().reduce((a, b) -> b).orElse("") : "python3 did not answer in 60 s";
-        } catch (IOException e) {
-            why = "no python3 on the PATH (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            why = "interrupted";
-        }
-        return Assumptions.abort(what + " skipped: python3 with numpy is not available here: " + why);
+        return PythonNumpy.python3("NumPy round trip");
     }
 
     @TempDir

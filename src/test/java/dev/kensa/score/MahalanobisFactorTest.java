@@ -1,6 +1,5 @@
-package dev.kensa.interop;
+package dev.kensa.score;
 
-import dev.kensa.score.GaussianStats;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;

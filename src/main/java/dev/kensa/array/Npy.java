@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,7 +23,7 @@ import java.util.List;
  * <p>
  * Reading checks everything before it allocates: the magic, the version, the header (a strict parser, no
  * evaluation), the dtype, the shape against the size of a Java array and the data length against the file size,
- * so a truncated file or a header claiming 10^12 elements is a one-line {@link InteropException} naming the file.
+ * so a truncated file or a header claiming 10^12 elements is a one-line {@link ArrayException} naming the file.
  * Data are read in bulk through a direct buffer; Fortran-order data are placed in row-major (C) order as they are
  * read, without a second copy.
  * <p>
@@ -58,7 +58,7 @@ public final class Npy {
         try (FileChannel ch = open(file, label)) {
             return header(ch, label);
         } catch (IOException e) {
-            throw new InteropException(label + ": cannot read (" + e.getMessage() + ")", e);
+            throw new ArrayException(label + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 
@@ -70,7 +70,7 @@ public final class Npy {
             ch.position(h.dataOffset());
             return new NpyArray(label, h.type(), toInts(h.shape()), h.fortranOrder(), data(ch, h));
         } catch (IOException e) {
-            throw new InteropException(label + ": cannot read (" + e.getMessage() + ")", e);
+            throw new ArrayException(label + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 
@@ -98,7 +98,7 @@ public final class Npy {
         try (FileChannel ch = open(file, label)) {
             h = header(ch, label);
             if (h.shape().isEmpty()) {
-                throw new InteropException(label + ": a 0-d array has no slices");
+                throw new ArrayException(label + ": a 0-d array has no slices");
             }
             int[] shape = toInts(h.shape());
             int slices = shape[0];
@@ -124,7 +124,7 @@ public final class Npy {
                 return h;
             }
         } catch (IOException e) {
-            throw new InteropException(label + ": cannot read (" + e.getMessage() + ")", e);
+            throw new ArrayException(label + ": cannot read (" + e.getMessage() + ")", e);
         }
         NpyArray whole = read(file);
         int per = whole.dim(0) == 0 ? 0 : whole.elementCount() / whole.dim(0);
@@ -205,7 +205,7 @@ public final class Npy {
                 writeFully(ch, chunk);
             }
         } catch (IOException e) {
-            throw new InteropException(label + ": cannot write (" + e.getMessage() + ")", e);
+            throw new ArrayException(label + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 
@@ -262,7 +262,7 @@ public final class Npy {
         try {
             return FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new InteropException(label + ": missing", e);
+            throw new ArrayException(label + ": missing", e);
         }
     }
 
@@ -275,30 +275,30 @@ public final class Npy {
         byte[] start = new byte[pre.remaining()];
         pre.get(start);
         if (!startsWith(start, MAGIC)) {
-            throw new InteropException(label + ": not a NumPy .npy file (" + sniff(start, size) + ")");
+            throw new ArrayException(label + ": not a NumPy .npy file (" + sniff(start, size) + ")");
         }
         if (size < 10) {
-            throw new InteropException(label + ": truncated: " + size + " bytes, shorter than the .npy prefix");
+            throw new ArrayException(label + ": truncated: " + size + " bytes, shorter than the .npy prefix");
         }
         int major = start[6] & 0xFF;
         int minor = start[7] & 0xFF;
         if (major < 1 || major > 3 || minor != 0) {
-            throw new InteropException(label + ": .npy format version " + major + "." + minor
+            throw new ArrayException(label + ": .npy format version " + major + "." + minor
                     + " is not supported (1.0, 2.0 and 3.0 are)");
         }
         int prefix = major == 1 ? 10 : 12;
         if (size < prefix) {
-            throw new InteropException(label + ": truncated: " + size + " bytes, shorter than the .npy " + major
+            throw new ArrayException(label + ": truncated: " + size + " bytes, shorter than the .npy " + major
                     + ".0 prefix");
         }
         ByteBuffer lengths = ByteBuffer.wrap(start, 8, prefix - 8).order(ByteOrder.LITTLE_ENDIAN);
         long headerLength = major == 1 ? lengths.getShort() & 0xFFFF : lengths.getInt() & 0xFFFFFFFFL;
         if (headerLength > MAX_HEADER_BYTES) {
-            throw new InteropException(label + ": header of " + headerLength + " bytes, more than the "
+            throw new ArrayException(label + ": header of " + headerLength + " bytes, more than the "
                     + MAX_HEADER_BYTES + " this reader accepts (corrupt, or not a plain numeric array)");
         }
         if (prefix + headerLength > size) {
-            throw new InteropException(label + ": truncated: header of " + headerLength + " bytes, the file holds "
+            throw new ArrayException(label + ": truncated: header of " + headerLength + " bytes, the file holds "
                     + (size - prefix) + " after the prefix");
         }
         ByteBuffer raw = ByteBuffer.allocate((int) headerLength);
@@ -312,18 +312,18 @@ public final class Npy {
                     .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(raw).toString();
         } catch (CharacterCodingException e) {
-            throw new InteropException(label + ": corrupt header: not valid UTF-8 (format 3.0)", e);
+            throw new ArrayException(label + ": corrupt header: not valid UTF-8 (format 3.0)", e);
         }
         NpyHeaderDict.Parsed dict;
         try {
             dict = NpyHeaderDict.parse(text);
         } catch (NpyHeaderDict.Problem e) {
-            throw new InteropException(label + ": " + e.getMessage());
+            throw new ArrayException(label + ": " + e.getMessage());
         }
         Dtype dtype = dtype(dict.descr(), label);
         long[] shape = dict.shape();
         if (shape.length > MAX_RANK) {
-            throw new InteropException(label + ": " + shape.length + " dimensions, more than NumPy's " + MAX_RANK);
+            throw new ArrayException(label + ": " + shape.length + " dimensions, more than NumPy's " + MAX_RANK);
         }
         String shapeText = shapeText(shape);
         long count = 1;
@@ -337,7 +337,7 @@ public final class Npy {
             try {
                 count = Math.multiplyExact(count, shape[i]);
             } catch (ArithmeticException e) {
-                throw new InteropException(label + ": shape " + shapeText + " overflows (more than 2^63 elements)");
+                throw new ArrayException(label + ": shape " + shapeText + " overflows (more than 2^63 elements)");
             }
         }
         long dataOffset = prefix + headerLength;
@@ -347,23 +347,23 @@ public final class Npy {
         try {
             needed = Math.multiplyExact(count, (long) dtype.type.itemSize());
         } catch (ArithmeticException e) {
-            throw new InteropException(label + ": shape " + shapeText + " overflows (more than 2^63 bytes of data)");
+            throw new ArrayException(label + ": shape " + shapeText + " overflows (more than 2^63 bytes of data)");
         }
         if (needed > available) {
-            throw new InteropException(label + ": truncated: " + what + " needs " + needed
+            throw new ArrayException(label + ": truncated: " + what + " needs " + needed
                     + " bytes of data, the file holds " + available);
         }
         if (needed < available) {
-            throw new InteropException(label + ": " + (available - needed) + " bytes after the data of " + what
+            throw new ArrayException(label + ": " + (available - needed) + " bytes after the data of " + what
                     + " (several arrays in one file, or a wrong header?)");
         }
         if (count > MAX_ELEMENTS) {
-            throw new InteropException(label + ": shape " + shapeText + " holds " + count
+            throw new ArrayException(label + ": shape " + shapeText + " holds " + count
                     + " elements, more than a Java array holds (" + MAX_ELEMENTS + ")");
         }
         for (long d : shape) {
             if (d > MAX_ELEMENTS) {
-                throw new InteropException(label + ": shape " + shapeText + " has a dimension over " + MAX_ELEMENTS);
+                throw new ArrayException(label + ": shape " + shapeText + " has a dimension over " + MAX_ELEMENTS);
             }
         }
         List<Integer> dims = new ArrayList<>(shape.length);
@@ -379,20 +379,20 @@ public final class Npy {
     private static Dtype dtype(String descr, String label) {
         String what = label + ": dtype '" + descr + "'";
         if (descr.length() < 2) {
-            throw new InteropException(what + " is not a NumPy dtype");
+            throw new ArrayException(what + " is not a NumPy dtype");
         }
         char order = descr.charAt(0);
         String code = descr.substring(1);
         if (code.startsWith("O")) {
-            throw new InteropException(what + " holds pickled Python objects, which Kensa never loads; save a numeric array");
+            throw new ArrayException(what + " holds pickled Python objects, which Kensa never loads; save a numeric array");
         }
         NpyType type = NpyType.ofCode(code);
         if (type == null || "<>|".indexOf(order) < 0) {
-            throw new InteropException(what + " is not supported (float32, float64, int8, uint8, int32, int64 are, "
+            throw new ArrayException(what + " is not supported (float32, float64, int8, uint8, int32, int64 are, "
                     + "little- or big-endian)");
         }
         if (order == '|' && type.itemSize() > 1) {
-            throw new InteropException(what + " has no byte order ('<' or '>' expected)");
+            throw new ArrayException(what + " has no byte order ('<' or '>' expected)");
         }
         return new Dtype(type, order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
     }
@@ -510,7 +510,7 @@ public final class Npy {
             };
         } catch (OutOfMemoryError e) {
             int bytes = type == NpyType.FLOAT32 ? 4 : 8;
-            throw new InteropException(h.file() + ": shape " + h.shapeText() + " needs " + ((long) n * bytes >> 20)
+            throw new ArrayException(h.file() + ": shape " + h.shapeText() + " needs " + ((long) n * bytes >> 20)
                     + " MiB of Java heap, more than is free (raise -Xmx)");
         }
     }
@@ -575,7 +575,7 @@ public final class Npy {
         while (buf.hasRemaining()) {
             if (ch.read(buf) < 0) {
                 // the size was checked against the header: the file shrank while being read
-                throw new InteropException(label + ": truncated while reading");
+                throw new ArrayException(label + ": truncated while reading");
             }
         }
     }

@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 /**
  * The element types Kensa reads from and writes to {@code .npy} files: the floating-point statistics of a model

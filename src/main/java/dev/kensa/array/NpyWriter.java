@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -60,7 +60,7 @@ public final class NpyWriter implements AutoCloseable {
             }
             return w;
         } catch (IOException e) {
-            throw new InteropException(file + ": cannot write (" + e.getMessage() + ")", e);
+            throw new ArrayException(file + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 
@@ -116,7 +116,7 @@ public final class NpyWriter implements AutoCloseable {
             writeFully(chunk);
         } catch (IOException e) {
             failed = true;
-            throw new InteropException(file + ": cannot write (" + e.getMessage() + ")", e);
+            throw new ArrayException(file + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 

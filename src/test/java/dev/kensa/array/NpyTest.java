@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.kensa.testing.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -179,16 +180,16 @@ class NpyTest {
             assertEquals((double) f4Values()[i], widened[i]);
         }
 
-        String notInteger = assertThrows(InteropException.class, () -> Npy.read(fixture("f4.npy")).longs()).getMessage();
+        String notInteger = assertThrows(ArrayException.class, () -> Npy.read(fixture("f4.npy")).longs()).getMessage();
         assertOneLine(notInteger, fixture("f4.npy").toString(), "value at [0, 0] of float32 shape (3, 4)", "-0.5", "not an integer");
 
-        String beyondInt = assertThrows(InteropException.class, () -> NpyArray.of(new long[]{1, 1L << 40}, 2).ints()).getMessage();
+        String beyondInt = assertThrows(ArrayException.class, () -> NpyArray.of(new long[]{1, 1L << 40}, 2).ints()).getMessage();
         assertOneLine(beyondInt, "value at [1]", "1099511627776", "int32");
 
-        String inexact = assertThrows(InteropException.class, () -> NpyArray.of(new long[]{(1L << 24) + 1}, 1).floats()).getMessage();
+        String inexact = assertThrows(ArrayException.class, () -> NpyArray.of(new long[]{(1L << 24) + 1}, 1).floats()).getMessage();
         assertOneLine(inexact, "16777217", "no exact float32");
 
-        String overflow = assertThrows(InteropException.class, () -> NpyArray.of(new double[]{1, 1e300}, 2).floats()).getMessage();
+        String overflow = assertThrows(ArrayException.class, () -> NpyArray.of(new double[]{1, 1e300}, 2).floats()).getMessage();
         assertOneLine(overflow, "value at [1]", "beyond float32");
         assertArrayEquals(new long[]{3, -4}, NpyArray.of(new double[]{3, -4}, 2).longs(), "whole-number floats convert");
     }
@@ -198,12 +199,12 @@ class NpyTest {
         NpyArray a = Npy.read(fixture("f4_nan_inf.npy"));
         assertEquals(6, a.firstNonFinite());
         assertArrayEquals(new int[]{1, 2}, a.index(6));
-        String m = assertThrows(InteropException.class, a::requireFinite).getMessage();
+        String m = assertThrows(ArrayException.class, a::requireFinite).getMessage();
         assertEquals(fixture("f4_nan_inf.npy") + ": NaN at [1, 2] of shape (3, 4)", m);
 
         float[] v = a.floats();
         v[6] = 0;
-        String inf = assertThrows(InteropException.class, a::requireFinite).getMessage();
+        String inf = assertThrows(ArrayException.class, a::requireFinite).getMessage();
         assertOneLine(inf, "+inf at [2, 0]");
         v[8] = 0;
         assertSame(a, a.requireFinite());
@@ -223,23 +224,16 @@ class NpyTest {
                 "truncated: shape (1000000, 1000000) float32 needs 4000000000000 bytes of data, the file holds 48");
         refused("bad_two_arrays.npy", "224 bytes after the data of shape (3, 4) float32");
         refused("bad_pickle.npy", "not a NumPy .npy file", "Python pickle");
-        String missing = assertThrows(InteropException.class, () -> Npy.read(Path.of("no/such.npy"))).getMessage();
+        String missing = assertThrows(ArrayException.class, () -> Npy.read(Path.of("no/such.npy"))).getMessage();
         assertEquals("no/such.npy: missing", missing);
     }
 
     private static void refused(String name, String... parts) {
         Path file = fixture(name);
-        String m = assertThrows(InteropException.class, () -> Npy.read(file), name).getMessage();
+        String m = assertThrows(ArrayException.class, () -> Npy.read(file), name).getMessage();
         assertTrue(m.startsWith(file + ": "), "names the file: " + m);
         assertOneLine(m, parts);
-        String h = assertThrows(InteropException.class, () -> Npy.readHeader(file), name).getMessage();
+        String h = assertThrows(ArrayException.class, () -> Npy.readHeader(file), name).getMessage();
         assertEquals(m, h, "the header alone is refused the same way");
-    }
-
-    static void assertOneLine(String message, String... parts) {
-        for (String part : parts) {
-            assertTrue(message.contains(part), "expected \"" + part + "\" in: " + message);
-        }
-        assertFalse(message.contains("\n") || message.contains("\r"), "one line: " + message);
     }
 }

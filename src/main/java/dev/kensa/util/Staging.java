@@ -1,7 +1,6 @@
-package dev.kensa.interop;
+package dev.kensa.util;
 
 import dev.kensa.KensaException;
-import dev.kensa.util.FileTrees;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -12,11 +11,11 @@ import java.util.stream.Stream;
 
 /**
  * A folder written beside its destination under a hidden name and renamed into place when complete, so a refused or
- * interrupted import or export leaves nothing at the destination (at most a hidden {@code .NAME.partial-*} folder
+ * interrupted fit, import or export leaves nothing at the destination (at most a hidden {@code .NAME.partial-*} folder
  * after a kill, which the next run does not mind). Folders created above the destination for it are removed again
  * when it fails.
  */
-final class Staging implements AutoCloseable {
+public final class Staging implements AutoCloseable {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final Path target;
@@ -31,7 +30,7 @@ final class Staging implements AutoCloseable {
     }
 
     /** Refuses a destination that exists and is not an empty folder; call before any costly work. */
-    static void checkFree(Path target) {
+    public static void checkFree(Path target) {
         if (!Files.exists(target)) {
             return;
         }
@@ -48,7 +47,7 @@ final class Staging implements AutoCloseable {
     }
 
     /** An empty hidden folder beside {@code target} (its parents created if missing). */
-    static Staging beside(Path target) {
+    public static Staging beside(Path target) {
         Path absolute = target.toAbsolutePath().normalize();
         checkFree(absolute);
         Path parent = absolute.getParent();
@@ -78,12 +77,12 @@ final class Staging implements AutoCloseable {
     }
 
     /** The folder to write into. */
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** Renames the written folder to the destination (replacing an empty folder there); returns the destination. */
-    Path commit() {
+    public Path commit() {
         checkFree(target);
         try {
             if (Files.isDirectory(target)) {

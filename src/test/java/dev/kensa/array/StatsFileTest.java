@@ -1,4 +1,6 @@
-package dev.kensa.bundle;
+package dev.kensa.array;
+
+import dev.kensa.testing.RandomGaussians;
 
 import dev.kensa.score.GaussianStats;
 import dev.kensa.score.HalfFloat;
@@ -26,7 +28,7 @@ class StatsFileTest {
 
     @Test
     void float32RoundTripIsExact() {
-        GaussianStats stats = BundleFixtures.stats(1, 4, 5, 3);
+        GaussianStats stats = RandomGaussians.stats(1, 4, 5, 3);
         Path file = tmp.resolve("stats.bin");
         StatsFile.write(file, stats);
 
@@ -42,7 +44,7 @@ class StatsFileTest {
 
     @Test
     void float16RoundTripKeepsHalfBitsAndFloat32Means() throws IOException {
-        GaussianStats stats = BundleFixtures.stats(2, 4, 4, 3);
+        GaussianStats stats = RandomGaussians.stats(2, 4, 4, 3);
         GaussianStats half = stats.toFloat16();
         Path file = tmp.resolve("stats16.bin");
         StatsFile.write(file, half);
@@ -66,7 +68,7 @@ class StatsFileTest {
     @Test
     void headerIsLittleEndianAsDocumented() throws IOException {
         Path file = tmp.resolve("stats.bin");
-        StatsFile.write(file, BundleFixtures.stats(3, 2, 3, 4).toFloat16());
+        StatsFile.write(file, RandomGaussians.stats(3, 2, 3, 4).toFloat16());
         ByteBuffer h = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         byte[] magic = new byte[8];
         h.get(magic);
@@ -86,19 +88,19 @@ class StatsFileTest {
     @Test
     void truncatedFileNamesBothSizes() throws IOException {
         Path file = tmp.resolve("stats.bin");
-        StatsFile.write(file, BundleFixtures.stats(4, 4, 4, 3).toFloat16());
+        StatsFile.write(file, RandomGaussians.stats(4, 4, 4, 3).toFloat16());
         long size = Files.size(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(size - 10);
         }
-        BundleException e = assertThrows(BundleException.class, () -> StatsFile.read(file));
+        ArrayException e = assertThrows(ArrayException.class, () -> StatsFile.read(file));
         assertEquals(file + ": " + (size - 10) + " bytes, expected " + size + " for float16 d=3 P=16", e.getMessage());
     }
 
     @Test
     void refusesWrongMagicVersionAndGrid() throws IOException {
         Path file = tmp.resolve("stats.bin");
-        StatsFile.write(file, BundleFixtures.stats(5, 4, 4, 3));
+        StatsFile.write(file, RandomGaussians.stats(5, 4, 4, 3));
         byte[] good = Files.readAllBytes(file);
 
         byte[] bad = good.clone();
@@ -127,20 +129,20 @@ class StatsFileTest {
 
     @Test
     void refusesNonFiniteValues() {
-        GaussianStats stats = BundleFixtures.stats(6, 2, 2, 3);
+        GaussianStats stats = RandomGaussians.stats(6, 2, 2, 3);
         stats.mean()[4] = Float.NaN; // patch 1 (d=3)
-        BundleException e = assertThrows(BundleException.class, () -> StatsFile.write(tmp.resolve("nan.bin"), stats));
+        ArrayException e = assertThrows(ArrayException.class, () -> StatsFile.write(tmp.resolve("nan.bin"), stats));
         assertTrue(e.getMessage().contains("mean of patch 1 holds NaN"), e.getMessage());
 
-        GaussianStats big = BundleFixtures.stats(7, 2, 2, 3);
+        GaussianStats big = RandomGaussians.stats(7, 2, 2, 3);
         big.factor32()[0] = 1e6f; // beyond float16's 65504
-        e = assertThrows(BundleException.class, () -> StatsFile.write(tmp.resolve("inf.bin"), big.toFloat16()));
+        e = assertThrows(ArrayException.class, () -> StatsFile.write(tmp.resolve("inf.bin"), big.toFloat16()));
         assertTrue(e.getMessage().contains("factor of patch 0"), e.getMessage());
     }
 
     @Test
-    void largeFileReadsInBulk() {
-        // the production size: d=100 on a 56x56 grid, 63 MB at float32
+    void productionSizeRoundTripsExactly() {
+        // the production size: d=100 on a 56x56 grid, 63 MB at float32, more than one bulk-copy chunk per array
         int d = 100;
         int p = 56 * 56;
         float[] mean = new float[p * d];
@@ -153,15 +155,12 @@ class StatsFileTest {
         }
         Path file = tmp.resolve("big.bin");
         StatsFile.write(file, GaussianStats.ofFloat32(56, 56, d, mean, factor));
-        long t0 = System.nanoTime();
         GaussianStats back = StatsFile.read(file);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
         assertArrayEquals(mean, back.mean());
         assertArrayEquals(factor, back.factor32());
-        assertTrue(ms < 5000, "reading 63 MB took " + ms + " ms");
     }
 
     private static String message(Path file) {
-        return assertThrows(BundleException.class, () -> StatsFile.read(file)).getMessage();
+        return assertThrows(ArrayException.class, () -> StatsFile.read(file)).getMessage();
     }
 }

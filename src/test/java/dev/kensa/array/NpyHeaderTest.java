@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
-import static dev.kensa.interop.NpyTest.assertOneLine;
+import static dev.kensa.testing.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,7 +39,7 @@ class NpyHeaderTest {
 
     private String refusal(String dict, int dataBytes) throws IOException {
         Path f = file(dict, dataBytes);
-        String m = assertThrows(InteropException.class, () -> Npy.read(f)).getMessage();
+        String m = assertThrows(ArrayException.class, () -> Npy.read(f)).getMessage();
         assertTrue(m.startsWith(f + ": "), "names the file: " + m);
         assertOneLine(m);
         return m.substring(f.toString().length() + 2);
@@ -111,7 +111,7 @@ class NpyHeaderTest {
         try (FileChannel ch = FileChannel.open(big, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{1}), 128 + (1L << 31) - 1);
         }
-        String m = assertThrows(InteropException.class, () -> Npy.read(big)).getMessage();
+        String m = assertThrows(ArrayException.class, () -> Npy.read(big)).getMessage();
         assertEquals(big + ": shape (2147483648,) holds 2147483648 elements, more than a Java array holds (2147483639)", m);
     }
 
@@ -120,17 +120,17 @@ class NpyHeaderTest {
         Path shortFile = tmp.resolve("short.npy");
         Files.write(shortFile, new byte[]{(byte) 0x93, 'N', 'U'});
         assertEquals(shortFile + ": not a NumPy .npy file (3 bytes, too short for the magic)",
-                assertThrows(InteropException.class, () -> Npy.read(shortFile)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(shortFile)).getMessage());
 
         Path prefixOnly = tmp.resolve("prefix.npy");
         Files.write(prefixOnly, new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
         assertEquals(prefixOnly + ": truncated: 8 bytes, shorter than the .npy prefix",
-                assertThrows(InteropException.class, () -> Npy.read(prefixOnly)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(prefixOnly)).getMessage());
 
         Path text = tmp.resolve("text.npy");
         Files.writeString(text, "mean,std\n1,2\n");
         assertEquals(text + ": not a NumPy .npy file (starts with 6d 65 61 6e 2c 73, expected 93 4e 55 4d 50 59 = \\x93NUMPY)",
-                assertThrows(InteropException.class, () -> Npy.read(text)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(text)).getMessage());
 
         // version 2.0 claiming a 2 GiB header: refused without reading it
         Path hugeHeader = tmp.resolve("hugeheader.npy");
@@ -139,12 +139,12 @@ class NpyHeaderTest {
         Files.write(hugeHeader, b.array());
         assertEquals(hugeHeader + ": header of 2147483647 bytes, more than the 1048576 this reader accepts "
                         + "(corrupt, or not a plain numeric array)",
-                assertThrows(InteropException.class, () -> Npy.read(hugeHeader)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(hugeHeader)).getMessage());
 
         Path cutHeader = tmp.resolve("cutheader.npy");
         Files.write(cutHeader, java.util.Arrays.copyOf(Npy.headerBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (), }"), 40));
         assertEquals(cutHeader + ": truncated: header of 118 bytes, the file holds 30 after the prefix",
-                assertThrows(InteropException.class, () -> Npy.read(cutHeader)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(cutHeader)).getMessage());
 
         // version 3.0 headers are UTF-8: invalid bytes are a corrupt header, not mojibake
         Path badUtf8 = tmp.resolve("badutf8.npy");
@@ -154,7 +154,7 @@ class NpyHeaderTest {
         v3.put(Npy.MAGIC).put((byte) 3).put((byte) 0).putInt(dict.length).put(dict);
         Files.write(badUtf8, v3.array());
         assertEquals(badUtf8 + ": corrupt header: not valid UTF-8 (format 3.0)",
-                assertThrows(InteropException.class, () -> Npy.read(badUtf8)).getMessage());
+                assertThrows(ArrayException.class, () -> Npy.read(badUtf8)).getMessage());
     }
 
     @Test

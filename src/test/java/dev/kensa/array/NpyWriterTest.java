@@ -1,4 +1,4 @@
-package dev.kensa.interop;
+package dev.kensa.array;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-import static dev.kensa.interop.NpyTest.cubeValues;
-import static dev.kensa.interop.NpyTest.f4Values;
-import static dev.kensa.interop.NpyTest.f8Values;
-import static dev.kensa.interop.NpyTest.fixture;
+import static dev.kensa.array.NpyTest.cubeValues;
+import static dev.kensa.array.NpyTest.f4Values;
+import static dev.kensa.array.NpyTest.f8Values;
+import static dev.kensa.array.NpyTest.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
