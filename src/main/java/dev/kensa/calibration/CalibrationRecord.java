@@ -19,13 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * {@code calibration.json} of a bundle (DESIGN.md §5, issue 12): where the threshold came from and how sure it is.
  * The calibration scores of the good images with their file names, the method that produced them, the target
  * false-reject rate, the threshold, the false-reject rate those goods give with its exact 95 % interval, and the
- * image-quality statistics of the fit images with the limits learned from them.
+ * image-quality statistics of the fit images with the limits learned from them. {@link CalibrationView} shows it to
+ * people (terminal text, SVG, HTML).
  *
  * <p>Read and written by {@link #read(Path)}/{@link #parse(byte[], String)} and {@link #write(Path)}/{@link #toJson()};
  * both validate everything (finite numbers, counts that agree with the scores, known method), so a hand-edited or
@@ -84,6 +84,11 @@ public record CalibrationRecord(String format, Method method, Integer folds, dou
         @JsonValue
         public String id() {
             return id;
+        }
+
+        /** The method in words, e.g. {@code leave-one-out scores}. */
+        public String words() {
+            return words;
         }
 
         /** @throws IllegalArgumentException naming the known methods */
@@ -340,150 +345,7 @@ public record CalibrationRecord(String format, Method method, Integer folds, dou
         return method.outOfSample() ? scoreValues() : null;
     }
 
-    // ---------------------------------------------------------------- rendering
-
-    /** {@code expected false-reject rate 0.96 % (95 % CI 0.12–3.41 %, 209 goods)}, for fit, bundle info and reports. */
-    public String falseRejectLine() {
-        return "expected false-reject rate " + pct(falseRejects.rate()) + " % (" + pct(falseRejects.confidence()) + " % CI "
-                + pct(falseRejects.lower()) + "–" + pct(falseRejects.upper()) + " %, " + falseRejects.n() + " goods)";
-    }
-
-    /** One line on where the calibration scores came from. */
-    public String methodLine() {
-        String m = method.words + (method == Method.KFOLD ? " (k=" + folds + ")" : "");
-        String target = fprTarget == 0
-                ? "threshold " + num(threshold) + " = largest good score + " + pct(margin == null ? 0 : margin) + " %"
-                : "threshold " + num(threshold) + " for a target false-reject rate of " + pct(fprTarget) + " %";
-        return "calibration: " + scores.size() + " goods, " + m + "; " + target;
-    }
-
-    /**
-     * The score histogram as text for a terminal ({@code kensa fit}, {@code kensa bundle info}): one row per bin with
-     * its count and a bar, a line where the threshold lies (bins are aligned to it: every row below the line passes,
-     * every row above it is NG), then the expected false-reject rate.
-     */
-    public String renderText() {
-        Histogram h = Histogram.of(scoreValues(), threshold);
-        int top = Math.max(1, h.maxCount());
-        int decimals = h.decimals();
-        String[] labels = new String[h.bins()];
-        int labelWidth = 0;
-        for (int b = 0; b < h.bins(); b++) {
-            labels[b] = fixed(h.edge(b), decimals) + " – " + fixed(h.edge(b + 1), decimals);
-            labelWidth = Math.max(labelWidth, labels[b].length());
-        }
-        int countWidth = Math.max(5, String.valueOf(top).length());
-        StringBuilder t = new StringBuilder(methodLine()).append('\n');
-        t.append(String.format(Locale.ROOT, "  %" + labelWidth + "s  %" + countWidth + "s%n", "score", "goods"));
-        for (int b = 0; b < h.bins(); b++) {
-            if (b == h.below()) {
-                t.append(thresholdRow(labelWidth + countWidth + 4));
-            }
-            int c = h.count(b);
-            String bar = c == 0 ? "" : "  " + "#".repeat((int) Math.ceil(40.0 * c / top));
-            t.append(String.format(Locale.ROOT, "  %" + labelWidth + "s  %" + countWidth + "d%s%n", labels[b], c, bar));
-        }
-        if (h.below() == h.bins()) {
-            t.append(thresholdRow(labelWidth + countWidth + 4));
-        }
-        return t.append(falseRejectLine()).append('\n').toString();
-    }
-
-    private String thresholdRow(int width) {
-        String label = " threshold " + num(threshold) + " (above: NG) ";
-        int dashes = Math.max(4, width + 30 - label.length());
-        return "  " + "-".repeat(dashes / 2) + label + "-".repeat(dashes - dashes / 2) + "\n";
-    }
-
-    /**
-     * The score histogram as an inline SVG element for the eval HTML report: bars of goods per bin (green at or below
-     * the threshold, red above), a count axis, the score axis and the threshold as a dashed line.
-     */
-    public String renderSvg() {
-        Histogram h = Histogram.of(scoreValues(), threshold);
-        int step = niceStep(Math.max(1, h.maxCount()));
-        int top = (int) Math.ceil((double) Math.max(1, h.maxCount()) / step) * step;
-        int left = 44, right = 16, plotW = 420, plotH = 200, y0 = 14;
-        double bw = (double) plotW / h.bins();
-        int d = h.decimals();
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
-                + "aria-label=\"calibration scores of %d goods with the threshold\">", left + plotW + right, y0 + plotH + 48, scores.size()));
-        // count axis: a grid line and a label per tick
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#99a\"/>", left, y0, left, y0 + plotH));
-        for (int c = 0; c <= top; c += step) {
-            double y = y0 + plotH - (double) c * plotH / top;
-            s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%d</text>",
-                    left - 4, y, left + plotW, y, c == 0 ? "#99a" : "#e3e6ea", left - 7, y + 4, c));
-        }
-        s.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
-                + "transform=\"rotate(-90 12 %d)\">goods</text>", y0 + plotH / 2, y0 + plotH / 2));
-        for (int b = 0; b < h.bins(); b++) {
-            double bh = (double) h.count(b) * plotH / top;
-            s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                            + "<title>%s – %s: %d</title></rect>", left + b * bw + 1, y0 + plotH - bh, Math.max(1, bw - 2), bh,
-                    b < h.below() ? "#2e8b57" : "#c0392b", fixed(h.edge(b), d), fixed(h.edge(b + 1), d), h.count(b)));
-        }
-        double tx = left + h.below() * bw;
-        boolean labelLeft = h.below() * 2 > h.bins();
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#111\" stroke-dasharray=\"5 3\"/>"
-                        + "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"%s\">threshold %s</text>",
-                tx, y0 - 8, tx, y0 + plotH + 6, tx + (labelLeft ? -4 : 4), y0, labelLeft ? "end" : "start", num(threshold)));
-        int ly = y0 + plotH + 18;
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>"
-                        + "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>"
-                        + "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">calibration score "
-                        + "(green: passes, red: above the threshold)</text></svg>",
-                left, ly, fixed(h.edge(0), d), left + plotW, ly, fixed(h.edge(h.bins()), d), left + plotW / 2, ly + 18));
-        return s.toString();
-    }
-
-    /** {@link #renderSvg()} in a figure with the method and the false-reject line as its caption. */
-    public String renderHtml() {
-        return "<figure class=\"calibration\">" + renderSvg() + "<figcaption>" + escape(methodLine()) + "<br/>"
-                + escape(falseRejectLine()) + "</figcaption></figure>";
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    private static int niceStep(int top) {
-        for (int scale = 1; ; scale *= 10) {
-            for (int m : new int[]{1, 2, 5}) {
-                if (top / (m * scale) <= 5) {
-                    return m * scale;
-                }
-            }
-        }
-    }
-
-    /** A percentage for people: 0, 0.0037, 0.96, 12.3, 100. */
-    static String pct(double p) {
-        double x = 100 * p;
-        if (x == Math.rint(x)) {
-            return String.valueOf((long) x);
-        }
-        if (x >= 10) {
-            return fixed(x, 1);
-        }
-        if (x >= 0.1) {
-            return fixed(x, 2);
-        }
-        return new java.math.BigDecimal(x).round(new java.math.MathContext(2)).stripTrailingZeros().toPlainString();
-    }
-
-    /** A score or threshold: four significant digits, at least two decimals below 100. */
-    static String num(double v) {
-        return Math.abs(v) >= 100 ? fixed(v, 1) : Math.abs(v) >= 1 ? fixed(v, 2) : fixed(v, 4);
-    }
-
-    static String fixed(double v, int decimals) {
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
 
     private static String mappingProblem(JsonMappingException e) {
         StringBuilder path = new StringBuilder();
@@ -535,82 +397,5 @@ public record CalibrationRecord(String format, Method method, Integer folds, dou
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /**
-     * Histogram bins aligned to the threshold: bin b covers (edge(b), edge(b+1)], the lowest also its lower edge, and
-     * edge(below()) is the threshold exactly, so bins [0, below) hold the goods that pass and the rest those rejected.
-     */
-    static final class Histogram {
-        private final double start;
-        private final double width;
-        private final double threshold;
-        private final int below;
-        private final int[] counts;
-
-        private Histogram(double start, double width, double threshold, int below, int[] counts) {
-            this.start = start;
-            this.width = width;
-            this.threshold = threshold;
-            this.below = below;
-            this.counts = counts;
-        }
-
-        static Histogram of(double[] scores, double threshold) {
-            double lo = threshold;
-            double hi = threshold;
-            for (double s : scores) {
-                lo = Math.min(lo, s);
-                hi = Math.max(hi, s);
-            }
-            int target = Math.max(5, Math.min(30, (int) Math.round(Math.sqrt(scores.length)) + 2));
-            double width = (hi - lo) / target;
-            if (!(width > 0)) {
-                width = Math.max(Math.abs(threshold) * 0.05, 1e-6);
-            }
-            int below = Math.max(1, (int) Math.ceil((threshold - lo) / width - 1e-9));
-            int above = hi > threshold ? Math.max(1, (int) Math.ceil((hi - threshold) / width - 1e-9)) : 0;
-            double start = threshold - below * width;
-            int[] counts = new int[below + above];
-            for (double s : scores) {
-                int b;
-                if (s <= threshold) {
-                    b = Math.min(below - 1, Math.max(0, (int) Math.ceil((s - start) / width) - 1));
-                } else {
-                    b = Math.min(below + above - 1, Math.max(below, below + (int) Math.ceil((s - threshold) / width) - 1));
-                }
-                counts[b]++;
-            }
-            return new Histogram(start, width, threshold, below, counts);
-        }
-
-        int bins() {
-            return counts.length;
-        }
-
-        int below() {
-            return below;
-        }
-
-        int count(int b) {
-            return counts[b];
-        }
-
-        double edge(int b) {
-            return b == below ? threshold : start + b * width;
-        }
-
-        int maxCount() {
-            int m = 0;
-            for (int c : counts) {
-                m = Math.max(m, c);
-            }
-            return m;
-        }
-
-        /** Decimals that tell neighbouring edges apart. */
-        int decimals() {
-            return Math.max(0, Math.min(6, (int) Math.ceil(-Math.log10(width)) + 1));
-        }
     }
 }

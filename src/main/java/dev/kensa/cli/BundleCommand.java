@@ -1,6 +1,7 @@
 package dev.kensa.cli;
 
 import dev.kensa.calibration.CalibrationRecord;
+import dev.kensa.calibration.CalibrationView;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kensa.bundle.BundleReader;
@@ -63,7 +64,7 @@ public class BundleCommand implements Runnable {
             spec.commandLine().getOut().println(m.writeValueAsString(node));
             // for people, on stderr, so stdout stays one JSON document for scripts
             spec.commandLine().getErr().print(cal != null
-                    ? cal.renderText() + cal.quality().limits().summary() + "\n"
+                    ? CalibrationView.text(cal) + cal.quality().limits().summary() + "\n"
                     : "no calibration record (bundle older than " + CalibrationRecord.FILE + "): "
                     + "no score histogram or false-reject interval; drift waits without a reference and image-quality "
                     + "gates use the absolute floors\n");

@@ -1,5 +1,6 @@
 package dev.kensa.cli;
 
+import dev.kensa.calibration.CalibrationView;
 import dev.kensa.fit.BundleFitter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +44,7 @@ public class FitCommand implements Callable<Integer> {
                         : String.format(", catches %.1f %% of the dev defects", 100 * (1 - r.defectAcceptRate())));
         dev.kensa.calibration.CalibrationRecord cal = r.bundle().calibration();
         if (cal != null) {
-            spec.commandLine().getErr().println(cal.falseRejectLine());
+            spec.commandLine().getErr().println(CalibrationView.falseRejectLine(cal));
             spec.commandLine().getErr().println(cal.quality().limits().summary());
         }
         spec.commandLine().getOut().println(r.bundle().dir());

@@ -1,9 +1,7 @@
 package dev.kensa.http;
 
 import dev.kensa.KensaException;
-import dev.kensa.daemon.DecodeBudget;
 import dev.kensa.daemon.InspectionQueue;
-import dev.kensa.daemon.ModelService;
 import dev.kensa.pipeline.ImageInput;
 import dev.kensa.pipeline.Inspection;
 import dev.kensa.source.PartId;
@@ -18,9 +16,13 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 
@@ -37,7 +39,13 @@ import java.util.Map;
  * <p>The result is journalled before the response is sent. An image that cannot be decoded gets an ERROR result
  * (422); one over {@code kensa.api.max-image-bytes} is refused from its Content-Length, unread, and also gets a
  * journalled ERROR result (413). No model loaded is 503; a full inspection queue or spent image memory budget
- * ({@code kensa.image.decode-budget-bytes}) is 503 with {@code Retry-After}.
+ * ({@code kensa.image.decode-budget-bytes}) is 503 with {@code Retry-After}. Those checks run before the body is
+ * read ({@link InspectAdmission}), and the request's share of the budget is taken there.
+ *
+ * <p>A multipart upload is read by Quarkus REST ({@link RestForm}, {@link FileUpload}), its file into a temporary
+ * file that Quarkus deletes when the request ends; it needs a Content-Length (411 otherwise), since that is what
+ * bounds the file before it is written. A file larger than the limit inside a body within it (the multipart margin)
+ * is refused from its size, unread, with a journalled ERROR result (413).
  */
 @Path("/api/v1/inspect")
 public class InspectResource {
@@ -48,10 +56,10 @@ public class InspectResource {
     static final int MULTIPART_MARGIN = 64 * 1024;
 
     @Inject
-    ModelService models;
+    InspectionQueue queue;
 
     @Inject
-    InspectionQueue queue;
+    InspectAdmission.Hold hold;
 
     @Inject
     dev.kensa.KensaConfig config;
@@ -59,70 +67,77 @@ public class InspectResource {
     @POST
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, "image/*", MediaType.APPLICATION_FORM_URLENCODED})
     @Produces(MediaType.APPLICATION_JSON)
+    @InspectAdmission.Checked
     public Response inspect(InputStream in, @Context HttpHeaders headers, @QueryParam("partId") String partId) {
-        return handle(in, headers, partId, false);
+        String source = source(headers.getHeaderString("X-Source"));
+        String part = partId(headers.getHeaderString("X-Part-Id"), partId, null); // checked by InspectAdmission
+        long max = config.api().maxImageBytes();
+        byte[] image;
+        try {
+            image = in == null ? new byte[0] : in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        } catch (IOException e) {
+            return error(400, "cannot read the request body: " + e.getMessage());
+        }
+        if (image.length > max) {
+            hold.held().close();
+            return refused(queue, source, part, "the request body is over the limit of " + max
+                    + " bytes (kensa.api.max-image-bytes)");
+        }
+        return inspect(source, part, image);
     }
 
+    /**
+     * A {@code multipart/form-data} upload, read by Quarkus REST: exactly one file (a part with a file name, or one of
+     * the image types of {@code quarkus.http.body.multipart.file-content-types} without one) and optionally a
+     * {@code partId} field.
+     */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response inspectUpload(InputStream in, @Context HttpHeaders headers, @QueryParam("partId") String partId) {
-        return handle(in, headers, partId, true);
-    }
-
-    private Response handle(InputStream in, HttpHeaders headers, String partQuery, boolean multipart) {
-        if (models.active() == null) {
-            return error(503, "no model is loaded");
+    @InspectAdmission.Checked
+    public Response inspectUpload(@RestForm(FileUpload.ALL) List<FileUpload> files, @RestForm("partId") String partField,
+                                  @Context HttpHeaders headers, @QueryParam("partId") String partQuery) {
+        String source = source(headers.getHeaderString("X-Source"));
+        if (files == null || files.size() != 1) {
+            return error(400, "a multipart upload to /api/v1/inspect needs exactly one file, got "
+                    + (files == null ? 0 : files.size()));
         }
-        String source = headers.getHeaderString("X-Source");
-        source = source != null && !source.isBlank() ? source.strip() : "http";
         String partId;
         try {
-            partId = partId(headers.getHeaderString("X-Part-Id"), partQuery, null);
+            partId = partId(headers.getHeaderString("X-Part-Id"), partQuery, partField);
         } catch (IllegalArgumentException e) {
             return error(400, e.getMessage());
         }
+        FileUpload file = files.get(0);
         long max = config.api().maxImageBytes();
-        long bodyMax = multipart ? max + MULTIPART_MARGIN : max;
-        long declared = headers.getLength();
-        if (declared > bodyMax) {
-            // refused from its Content-Length, unread, and on the record like any unreadable image
-            return refused(source, partId, "the request body is " + declared + " bytes, over the limit of " + max
-                    + " bytes (kensa.api.max-image-bytes)");
+        if (file.size() > max) {
+            hold.held().close();
+            return refused(queue, source, partId, "the uploaded file is " + file.size() + " bytes, over the limit of "
+                    + max + " bytes (kensa.api.max-image-bytes)");
         }
-        // the body's bytes count against the image memory budget before they are read
-        DecodeBudget.Lease lease = queue.budget().tryAcquire(declared >= 0 ? declared : bodyMax);
-        if (lease == null) {
-            return busy("image memory in use is at kensa.image.decode-budget-bytes: try again shortly");
-        }
+        byte[] image;
         try {
-            byte[] body;
-            try {
-                body = in == null ? new byte[0] : in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyMax + 1));
-            } catch (IOException e) {
-                return error(400, "cannot read the request body: " + e.getMessage());
-            }
-            if (body.length > bodyMax) {
-                lease.close();
-                return refused(source, partId, "the request body is over the limit of " + max
-                        + " bytes (kensa.api.max-image-bytes)");
-            }
-            byte[] image = body;
-            if (multipart) {
-                try {
-                    Upload u = upload(body, headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
-                    image = u.image();
-                    partId = partId(headers.getHeaderString("X-Part-Id"), partQuery, u.partId());
-                } catch (IllegalArgumentException e) {
-                    return error(400, e.getMessage());
-                }
-                if (image.length > max) {
-                    lease.close();
-                    return refused(source, partId, "the uploaded file is " + image.length + " bytes, over the limit of "
-                            + max + " bytes (kensa.api.max-image-bytes)");
-                }
-            }
-            Inspection inspection = queue.inspect(ImageInput.of(source, image, null, partId), image, lease).inspection();
+            image = Files.readAllBytes(file.uploadedFile());
+        } catch (IOException e) {
+            return error(500, "cannot read the uploaded file back: " + e.getMessage());
+        }
+        return inspect(source, partId, image);
+    }
+
+    /**
+     * A multipart body Quarkus REST could not read to its end (closing boundary missing, connection lost): the
+     * client's fault, one line, like every refusal here. Only this resource's methods: a mapper declared in it.
+     */
+    @ServerExceptionMapper
+    public Response unreadable(IOException e) {
+        return error(400, "cannot read the request body: " + e.getMessage());
+    }
+
+    /** Inspects an image read under the request's lease; the result is journalled before the answer. */
+    private Response inspect(String source, String partId, byte[] image) {
+        try {
+            Inspection inspection = queue.inspect(ImageInput.of(source, image, null, partId), image, hold.held())
+                    .inspection();
             int status = inspection.result().verdict() == Verdict.ERROR ? 422 : 200;
             return Response.status(status).entity(inspection.result()).build();
         } catch (InspectionQueue.BusyException e) {
@@ -131,13 +146,16 @@ public class InspectResource {
             return error(503, e.getMessage());
         } catch (Exception e) {
             return error(500, String.valueOf(e.getMessage()));
-        } finally {
-            lease.close(); // the queue took its own hold until the result was journalled; closing twice is harmless
         }
     }
 
+    /** {@code X-Source}, default {@code http}. */
+    static String source(String header) {
+        return header != null && !header.isBlank() ? header.strip() : "http";
+    }
+
     /** The part id from the header, the query or a form field; two that disagree are refused. */
-    private static String partId(String header, String query, String field) {
+    static String partId(String header, String query, String field) {
         String h = PartId.check(header, "X-Part-Id");
         String q = PartId.check(query, "the partId query parameter");
         String f = PartId.check(field, "the partId form field");
@@ -152,27 +170,8 @@ public class InspectResource {
         return id;
     }
 
-    private record Upload(byte[] image, String partId) {
-    }
-
-    /** The one file of a multipart upload, and its {@code partId} field if any. */
-    private static Upload upload(byte[] body, String contentType) {
-        List<Multipart.Part> parts = Multipart.parse(body, contentType);
-        List<Multipart.Part> files = parts.stream().filter(p -> p.filename() != null).toList();
-        if (files.isEmpty()) { // a client that names no file: a part that is not a plain text field
-            files = parts.stream().filter(p -> p.contentType() != null && !p.contentType().startsWith("text/")).toList();
-        }
-        if (files.size() != 1) {
-            throw new IllegalArgumentException("a multipart upload to /api/v1/inspect needs exactly one file, got "
-                    + files.size());
-        }
-        String partId = parts.stream().filter(p -> p.filename() == null && "partId".equals(p.name()))
-                .map(Multipart.Part::text).findFirst().orElse(null);
-        return new Upload(files.get(0).bytes(), partId);
-    }
-
     /** Journals an ERROR result for an image refused unread and answers 413 with it. */
-    private Response refused(String source, String partId, String reason) {
+    static Response refused(InspectionQueue queue, String source, String partId, String reason) {
         try {
             Inspection inspection = queue.inspect(ImageInput.refused(source, null, partId, reason), null, null)
                     .inspection();
@@ -184,12 +183,12 @@ public class InspectResource {
         }
     }
 
-    private static Response busy(String message) {
+    static Response busy(String message) {
         return Response.status(503).header("Retry-After", "1").type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("error", message)).build();
     }
 
-    private static Response error(int status, String message) {
+    static Response error(int status, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
     }
 }

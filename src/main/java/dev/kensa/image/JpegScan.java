@@ -12,6 +12,10 @@ import dev.kensa.KensaException;
  *
  * <p>Huffman-coded sequential and progressive JPEGs are read (baseline, extended, progressive: what cameras write);
  * lossless, hierarchical and arithmetic-coded ones are refused, since their completeness is not checked here.
+ *
+ * <p>Hand-written on purpose: OpenCV's {@code imdecode}, the decoder every source uses, has no strict mode. It returns
+ * the full-size image with the missing rows grey and says so only in a libjpeg warning on stderr, which the caller
+ * never sees.
  */
 final class JpegScan {
     private final byte[] d;

@@ -89,11 +89,11 @@ class CalibrationRecordTest {
     void theFalseRejectLine() {
         // 1 of 109: scipy beta.ppf(0.025, 1, 109) = 0.000232, beta.ppf(0.975, 2, 108) = 0.0501
         assertEquals("expected false-reject rate 0.92 % (95 % CI 0.023–5.01 %, 109 goods)",
-                bottle(CalibrationRecord.Method.HOLDOUT, null).falseRejectLine());
+                CalibrationView.falseRejectLine(bottle(CalibrationRecord.Method.HOLDOUT, null)));
         // no good above a max + 5 % threshold: scipy beta.ppf(0.975, 1, 109) = 0.0333
         CalibrationRecord none = withThreshold(bottle(CalibrationRecord.Method.LOO, null), 21.4233 * 1.05, 0.05);
-        assertEquals("expected false-reject rate 0 % (95 % CI 0–3.33 %, 109 goods)", none.falseRejectLine());
-        assertEquals("calibration: 109 goods, leave-one-out scores; threshold 22.49 = largest good score + 5 %", none.methodLine());
+        assertEquals("expected false-reject rate 0 % (95 % CI 0–3.33 %, 109 goods)", CalibrationView.falseRejectLine(none));
+        assertEquals("calibration: 109 goods, leave-one-out scores; threshold 22.49 = largest good score + 5 %", CalibrationView.methodLine(none));
     }
 
     static CalibrationRecord withThreshold(CalibrationRecord r, double threshold, Double margin) {
@@ -103,11 +103,11 @@ class CalibrationRecordTest {
     @Test
     void textHistogramSplitsTheGoodsAtTheThreshold() {
         CalibrationRecord r = bottle(CalibrationRecord.Method.KFOLD, 5);
-        String text = r.renderText();
+        String text = CalibrationView.text(r);
         String[] lines = text.split("\n");
         assertEquals("calibration: 109 goods, k-fold out-of-fold scores (k=5); threshold 18.91 for a target false-reject rate of 1 %",
                 lines[0]);
-        assertEquals(r.falseRejectLine(), lines[lines.length - 1]);
+        assertEquals(CalibrationView.falseRejectLine(r), lines[lines.length - 1]);
         int below = 0, above = 0;
         boolean pastThreshold = false;
         for (int i = 2; i < lines.length - 1; i++) {
@@ -131,7 +131,7 @@ class CalibrationRecordTest {
     void svgHistogramHasACountAxisAndTheThreshold() throws Exception {
         CalibrationRecord r = bottle(CalibrationRecord.Method.KFOLD, 5);
         Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(new ByteArrayInputStream(r.renderSvg().getBytes(StandardCharsets.UTF_8)));
+                .parse(new ByteArrayInputStream(CalibrationView.svg(r).getBytes(StandardCharsets.UTF_8)));
         NodeList rects = svg.getElementsByTagName("rect");
         int goods = 0, red = 0, redGoods = 0;
         for (int i = 0; i < rects.getLength(); i++) {
@@ -154,8 +154,8 @@ class CalibrationRecordTest {
         }
         assertTrue(texts.contains("threshold 18.91"), texts.toString());
         assertTrue(texts.contains("0") && texts.contains("goods"), "count axis: " + texts);
-        String html = r.renderHtml();
-        assertTrue(html.startsWith("<figure class=\"calibration\"><svg") && html.contains(r.falseRejectLine()), html);
+        String html = CalibrationView.html(r);
+        assertTrue(html.startsWith("<figure class=\"calibration\"><svg") && html.contains(CalibrationView.falseRejectLine(r)), html);
     }
 
     @Test

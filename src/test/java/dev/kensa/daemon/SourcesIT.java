@@ -47,8 +47,10 @@ class SourcesIT {
         byte[] ng = TinyBundle.image("broken_large", 0);
         byte[] good = TinyBundle.image("good", 1);
         List<String> journalledIds = new ArrayList<>();
+        Path uploads = tmp.resolve("uploads-http"); // where Quarkus REST writes the files of multipart uploads
         try (Daemon d = Daemon.start(tmp.resolve("run-http"), bundle, journal, "-Xmx512m",
-                "-Dkensa.api.max-image-bytes=700000", "-Dkensa.image.decode-budget-bytes=8000000")) {
+                "-Dkensa.api.max-image-bytes=700000", "-Dkensa.image.decode-budget-bytes=8000000",
+                "-Dquarkus.http.body.uploads-directory=" + uploads)) {
             // ---- image bombs: refused from the header, in one message, memory untouched, the box stays ready
             List<byte[]> bombs = List.of(CraftedImages.png(20000, 20000), CraftedImages.png(60000, 60000),
                     CraftedImages.jpeg(20000, 20000), CraftedImages.jpeg(60000, 60000));
@@ -100,6 +102,7 @@ class SourcesIT {
             assertEquals(400, two.statusCode());
             assertEquals("a multipart upload to /api/v1/inspect needs exactly one file, got 2",
                     JSON.readTree(two.body()).get("error").asText());
+            multipartRefusals(d, boundary, good, uploads);
 
             // ---- every HTTP error has a JSON body saying what is expected
             HttpResponse<String> json = post(d, "{}".getBytes(), "application/json");
@@ -168,7 +171,84 @@ class SourcesIT {
             assertEquals("SN-7003", last.get("partId").asText(), "the journal holds the part id");
             assertTrue(all.stream().anyMatch(e -> new String(e.json(), StandardCharsets.UTF_8)
                     .contains("the request body is 1000000 bytes")), "the over-limit upload is on the record");
+            for (String refused : List.of("the uploaded file is 700001 bytes", "the request body is 800")) {
+                assertTrue(all.stream().anyMatch(e -> new String(e.json(), StandardCharsets.UTF_8).contains(refused)),
+                        "the over-limit multipart upload is on the record: " + refused);
+            }
         }
+    }
+
+    /**
+     * Every refusal of a multipart upload, each with its one-line JSON error: no file, a part id field that disagrees
+     * with the header, a file over the limit inside a body within it (413, journalled), a body over the limit (413
+     * from its Content-Length, journalled), no Content-Length (411: Quarkus REST would write the parts to disk before
+     * their size could be checked), a body cut short. An image part without a file name is the file. No temporary
+     * file outlives its request, and no refused one keeps its share of the image memory budget.
+     */
+    static void multipartRefusals(Daemon d, String boundary, byte[] good, Path uploads) throws Exception {
+        String type = "multipart/form-data; boundary=" + boundary;
+        HttpResponse<String> unnamed = post(d, multipart(boundary, List.of(new Part("image", null, "image/png", good))), type);
+        assertEquals(200, unnamed.statusCode(), unnamed.body());
+
+        HttpResponse<String> none = post(d, multipart(boundary, List.of(new Part("partId", null, null, "SN-7101".getBytes()))), type);
+        assertEquals(400, none.statusCode(), none.body());
+        assertEquals("a multipart upload to /api/v1/inspect needs exactly one file, got 0", JSON.readTree(none.body()).get("error").asText());
+
+        HttpResponse<String> conflict = d.http.send(HttpRequest.newBuilder(uri(d, "/api/v1/inspect")).header("Content-Type", type)
+                .header("X-Part-Id", "SN-7102").POST(HttpRequest.BodyPublishers.ofByteArray(multipart(boundary, List.of(
+                        new Part("partId", null, null, "SN-7103".getBytes()), new Part("file", "part.png", "image/png", good)))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, conflict.statusCode(), conflict.body());
+        assertEquals("two different part ids given (X-Part-Id, ?partId= or form field partId): 'SN-7102' and 'SN-7103'",
+                JSON.readTree(conflict.body()).get("error").asText());
+        // each refused request gives its share of the image memory budget back: 20 of them hold 1.75x the 8 MB budget
+        byte[] half = multipart(boundary, List.of(new Part("file", "a.png", "image/png", new byte[350_000]),
+                new Part("file", "b.png", "image/png", new byte[350_000])));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(400, post(d, half, type).statusCode());
+        }
+        assertEquals(200, post(d, multipart(boundary, List.of(new Part("file", "part.png", "image/png", good))), type).statusCode(),
+                "the budget is whole again");
+
+        HttpResponse<String> bigFile = post(d, multipart(boundary, List.of(new Part("file", "big.png", "image/png", new byte[700_001]))), type);
+        assertEquals(413, bigFile.statusCode(), bigFile.body());
+        assertEquals("cannot read http: the uploaded file is 700001 bytes, over the limit of 700000 bytes (kensa.api.max-image-bytes)",
+                JSON.readTree(bigFile.body()).get("error").asText());
+
+        byte[] over = multipart(boundary, List.of(new Part("file", "huge.png", "image/png", new byte[800_000])));
+        HttpResponse<String> bigBody = post(d, over, type);
+        assertEquals(413, bigBody.statusCode(), bigBody.body());
+        assertEquals("ERROR", JSON.readTree(bigBody.body()).get("verdict").asText());
+        assertEquals("cannot read http: the request body is " + over.length + " bytes, over the limit of 700000 bytes "
+                + "(kensa.api.max-image-bytes)", JSON.readTree(bigBody.body()).get("error").asText());
+
+        byte[] fine = multipart(boundary, List.of(new Part("file", "part.png", "image/png", good)));
+        HttpResponse<String> chunked = d.http.send(HttpRequest.newBuilder(uri(d, "/api/v1/inspect")).header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(fine))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(411, chunked.statusCode(), chunked.body());
+        assertTrue(JSON.readTree(chunked.body()).get("error").asText().startsWith(
+                "a multipart upload to /api/v1/inspect needs a Content-Length header"), chunked.body());
+
+        byte[] cut = java.util.Arrays.copyOf(fine, fine.length - ("--" + boundary + "--\r\n").length());
+        HttpResponse<String> cutShort = post(d, cut, type);
+        assertEquals(400, cutShort.statusCode(), cutShort.body());
+        assertTrue(JSON.readTree(cutShort.body()).get("error").asText().startsWith("cannot read the request body: "), cutShort.body());
+
+        // Quarkus deletes an upload's file once its request has ended, on a worker thread: wait for it, within a deadline
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        List<Path> left;
+        do {
+            try (var files = java.nio.file.Files.list(uploads)) {
+                left = files.toList();
+            }
+        } while (!left.isEmpty() && System.currentTimeMillis() < deadline && sleep(100));
+        assertEquals(List.of(), left, "temporary upload files outlived their requests");
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
     }
 
     static final String DEVICE = "src-box";

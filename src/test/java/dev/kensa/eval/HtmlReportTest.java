@@ -116,7 +116,7 @@ class HtmlReportTest {
     void calibrationHistogramThresholdAndInterval() throws Exception {
         var c = eval.calibration();
         assertEquals(dev.kensa.calibration.CalibrationRecord.Method.IN_SAMPLE, c.method(), "withCalibrate(false)");
-        assertEquals(c.falseRejectLine(), text("//b[@id='false-reject-line']"));
+        assertEquals(dev.kensa.calibration.CalibrationView.falseRejectLine(c), text("//b[@id='false-reject-line']"));
         assertTrue(text("//b[@id='false-reject-line']").contains("(95 % CI 0–"), text("//b[@id='false-reject-line']"));
         String svg = "//figure[@id='calibration']/*[local-name()='svg']";
         int goods = 0;
@@ -253,5 +253,29 @@ class HtmlReportTest {
             Node caption = b.getParentNode();
             assertTrue(b.getAttribute("class").equals("caught") || b.getAttribute("class").equals("missed"), caption.getTextContent());
         }
+    }
+
+    @Test
+    void namesFromTheDatasetAndTheModelAreEscaped() throws Exception {
+        // the same evaluation with its images filed under a defect type whose folder name is markup
+        String hostile = "<b class='x'>scratch & \"dent\"<b>"; // a folder name: no slash
+        List<Path> renamed = new ArrayList<>();
+        for (Path p : eval.images()) {
+            renamed.add(eval.anomalous()[renamed.size()] ? tmp.resolve("mini/test").resolve(hostile).resolve(p.getFileName()) : p);
+        }
+        Evaluator.Evaluation e = new Evaluator.Evaluation(eval.report(), renamed, eval.scores(), eval.anomalous(),
+                eval.heatmaps(), eval.calibration());
+        String id = "model <1> & 'two'";
+        String page = HtmlReport.render(e, new HtmlReport.Header(id, WHEN));
+        assertFalse(page.contains(hostile) || page.contains(id), "no name goes into the page unescaped");
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        Document d = f.newDocumentBuilder().parse(new ByteArrayInputStream(page.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(id, X.evaluate("//b[@id='model-id']", d));
+        assertEquals(List.of("good", hostile), List.of(X.evaluate("//table[@id='by-type']/tbody/tr[1]/@data-type", d),
+                X.evaluate("//table[@id='by-type']/tbody/tr[2]/@data-type", d)), "attribute values read back as the names");
+        assertEquals(hostile, X.evaluate("//table[@id='by-type']/tbody/tr[2]/td[1]", d));
+        String alt = X.evaluate("//div[@id='top-defects']/figure[1]/img/@alt", d);
+        assertEquals("heatmap of " + hostile + "/", alt.substring(0, alt.lastIndexOf('/') + 1));
     }
 }

@@ -39,7 +39,7 @@ class DriftShiftExperiment {
         System.out.printf("fit %.1f s%n", (System.nanoTime() - t0) / 1e9);
         CalibrationRecord c = b.calibration();
         QualityGate gate = QualityGate.all(c.quality().limits());
-        System.out.println(c.falseRejectLine() + "\n" + c.quality().limits().summary());
+        System.out.println(dev.kensa.calibration.CalibrationView.falseRejectLine(c) + "\n" + c.quality().limits().summary());
         List<byte[]> goods = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             goods.add(Files.readAllBytes(Boolean.getBoolean("drift.testGoods")
