@@ -100,6 +100,15 @@ public final class BundleReader {
         return BundleJson.parse(bytes, Manifest.class, where, MANIFEST);
     }
 
+    /** Parses and checks pipeline.json of a bundle directory, nothing else (a stored bundle that is not loaded). */
+    public static PipelineConfig readPipeline(Path dir) {
+        String where = "bundle " + dir;
+        PipelineConfig p = BundleJson.parse(BundleJson.readBytes(dir.resolve(PIPELINE), where, PIPELINE),
+                PipelineConfig.class, where, PIPELINE);
+        BundleValidation.checkPipeline(p, where);
+        return p.withDefaults();
+    }
+
     private static ModelBundle readDir(Path source, Path dir, PublicKey publicKey) {
         String where = "bundle " + source;
         byte[] manifestBytes = BundleJson.readBytes(dir.resolve(MANIFEST), where, MANIFEST);
