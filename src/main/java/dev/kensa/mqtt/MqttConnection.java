@@ -51,8 +51,6 @@ public final class MqttConnection implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How long the broker keeps the box's session (subscriptions, queued messages) while it is away, seconds. */
     public static final long SESSION_EXPIRY_S = 3600;
-    static final long BACKOFF_MIN_MS = 200;
-    static final long BACKOFF_MAX_MS = 5_000;
     private static final long SUBSCRIBE_TIMEOUT_MS = 10_000;
     /** How often the connection thread looks, when nothing woke it, whether subscriptions wait to be made. */
     private static final long IDLE_MS = 500;
@@ -183,14 +181,12 @@ public final class MqttConnection implements AutoCloseable {
     }
 
     private void run() {
-        long backoff = BACKOFF_MIN_MS;
-        boolean failing = false;
+        Backoff backoff = new Backoff();
         while (running) {
             try {
                 if (!client.isConnected()) {
                     connect();
-                    backoff = BACKOFF_MIN_MS;
-                    failing = false;
+                    backoff.succeeded();
                 }
                 try {
                     subscribePending();
@@ -205,22 +201,11 @@ public final class MqttConnection implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (MqttException | RuntimeException e) {
-                if (!running) {
-                    break; // close() interrupted a wait; Paho reports that as an MqttException
-                }
-                if (!failing) {
-                    LOG.warnf("MQTT broker %s not reachable (%s); retrying, backing off up to %d s", settings.serverUri(),
-                            e.toString(), BACKOFF_MAX_MS / 1000);
-                    failing = true;
-                } else {
-                    LOG.debugf("MQTT retry failed: %s", e.toString());
-                }
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
+                // close() interrupts a wait, which Paho reports as an MqttException
+                if (!running || !backoff.retry(LOG, "MQTT broker " + settings.serverUri() + " not reachable (" + e
+                        + "); retrying, backing off up to " + Backoff.MAX_MS / 1000 + " s")) {
                     break;
                 }
-                backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
             }
         }
         LOG.debug("MQTT connection thread stopped");
@@ -246,7 +231,7 @@ public final class MqttConnection implements AutoCloseable {
     private void subscribePending() throws MqttException {
         for (Subscription s : subscriptions) {
             if (s.subscribed || !client.isConnected()
-                    || (s.refusedOn == connection && System.currentTimeMillis() - s.refusedAtMs < BACKOFF_MAX_MS)) {
+                    || (s.refusedOn == connection && System.currentTimeMillis() - s.refusedAtMs < Backoff.MAX_MS)) {
                 continue;
             }
             IMqttToken t = client.subscribe(new MqttSubscription(s.filter, s.qos));
@@ -319,7 +304,8 @@ public final class MqttConnection implements AutoCloseable {
         }
     }
 
-    private static byte[] json(Object m) {
+    /** {@code m} as JSON bytes, as every Kensa message carries it. */
+    public static byte[] json(Object m) {
         try {
             return JSON.writeValueAsBytes(m);
         } catch (JsonProcessingException e) {
@@ -388,8 +374,7 @@ public final class MqttConnection implements AutoCloseable {
         public void serve() throws InterruptedException {
             while (true) {
                 Delivery d = next();
-                long backoff = BACKOFF_MIN_MS;
-                boolean failing = false;
+                Backoff backoff = new Backoff();
                 while (true) {
                     try {
                         handler.handle(d.topic(), d.message());
@@ -397,12 +382,10 @@ public final class MqttConnection implements AutoCloseable {
                     } catch (InterruptedException e) {
                         throw e;
                     } catch (Exception e) {
-                        if (!failing) {
-                            LOG.warnf("MQTT %s: message not handled, will retry (never skipped): %s", d.topic(), e.toString());
-                            failing = true;
+                        if (!backoff.retry(LOG, "MQTT " + d.topic() + ": message not handled, will retry (never skipped): "
+                                + e)) {
+                            throw new InterruptedException("stopped while retrying a message of " + d.topic());
                         }
-                        Thread.sleep(backoff);
-                        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
                     }
                 }
                 acknowledge(d);

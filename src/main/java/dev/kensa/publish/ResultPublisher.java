@@ -1,10 +1,9 @@
 package dev.kensa.publish;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.model.ModelEvent;
 import dev.kensa.journal.ResultJournal;
+import dev.kensa.mqtt.Backoff;
 import dev.kensa.mqtt.BareStatus;
 import dev.kensa.mqtt.MqttConnection;
 import dev.kensa.mqtt.MqttSettings;
@@ -35,9 +34,6 @@ import java.util.function.Supplier;
  */
 public final class ResultPublisher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long BACKOFF_MIN_MS = 200;
-    private static final long BACKOFF_MAX_MS = 5_000;
     /** How long one entry's acknowledgements may take before the entry counts as failed and is sent again. */
     private static final long ACK_TIMEOUT_MS = 10_000;
     private static final long IDLE_WAIT_MS = 500;
@@ -121,7 +117,7 @@ public final class ResultPublisher implements AutoCloseable {
     private void flushEvents() throws MqttException {
         ModelEvent e;
         while ((e = pendingEvents.peek()) != null) {
-            mqtt.publish(settings.topic(Topics.MODEL_EVENT), message(json(e), 1, false, "application/json", null, null))
+            mqtt.publish(settings.topic(Topics.MODEL_EVENT), message(MqttConnection.json(e), 1, false, "application/json", null, null))
                     .waitForCompletion(ACK_TIMEOUT_MS);
             pendingEvents.poll();
         }
@@ -133,8 +129,7 @@ public final class ResultPublisher implements AutoCloseable {
 
     private void run() {
         long next = journal.publishedSeq() + 1;
-        long backoff = BACKOFF_MIN_MS;
-        boolean failing = false;
+        Backoff backoff = new Backoff();
         while (running) {
             try {
                 if (!mqtt.isConnected()) {
@@ -154,29 +149,17 @@ public final class ResultPublisher implements AutoCloseable {
                     journal.markPublished(e.seq());
                     next = e.seq() + 1;
                 }
-                backoff = BACKOFF_MIN_MS;
-                if (failing) {
+                if (backoff.succeeded()) {
                     LOG.infof("publishing results again, journal backlog %d", journal.backlog());
-                    failing = false;
                 }
             } catch (InterruptedException e) {
                 break;
             } catch (MqttException | RuntimeException e) {
-                if (!running) {
-                    break; // close() interrupted a wait; Paho reports that as an MqttException
-                }
-                if (!failing) {
-                    LOG.warnf("MQTT publishing stalled at result seq %d, retrying (nothing is skipped): %s", next, e.toString());
-                    failing = true;
-                } else {
-                    LOG.debugf("MQTT retry failed at seq %d: %s", next, e.toString());
-                }
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
+                // close() interrupts a wait, which Paho reports as an MqttException
+                if (!running || !backoff.retry(LOG, "MQTT publishing stalled at result seq " + next
+                        + ", retrying (nothing is skipped): " + e)) {
                     break;
                 }
-                backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
             }
         }
         LOG.debugf("publisher thread stopped at seq %d", next);
@@ -222,20 +205,12 @@ public final class ResultPublisher implements AutoCloseable {
             m = new BareStatus(state != null ? state : "online", settings.deviceId());
         }
         try {
-            IMqttToken t = mqtt.publish(settings.topic(Topics.STATUS), message(json(m), 1, true, "application/json", null, null));
+            IMqttToken t = mqtt.publish(settings.topic(Topics.STATUS), message(MqttConnection.json(m), 1, true, "application/json", null, null));
             if (state != null) {
                 t.waitForCompletion(2_000); // the goodbye must reach the broker before the connection closes
             }
         } catch (MqttException e) {
             LOG.warnf("status not published: %s", e.getMessage());
-        }
-    }
-
-    private static byte[] json(Object m) {
-        try {
-            return JSON.writeValueAsBytes(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialise " + m + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The image-quality gates before scoring (DESIGN.md §3): a camera fault becomes an {@code ERROR} result naming the
+ * The image-quality gates before scoring (../shared/DESIGN.md §3): a camera fault becomes an {@code ERROR} result naming the
  * check, never an NG. Immutable and thread-safe.
  *
  * <p>Checks run in a fixed order and the first failure is reported: size and aspect first (a wrong camera mode or ROI

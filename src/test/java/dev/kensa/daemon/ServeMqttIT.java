@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged daemon publishing to a real Mosquitto process: the DESIGN §6 messages, and a broker outage during
+ * The packaged daemon publishing to a real Mosquitto process: the ../shared/DESIGN.md §6 messages, and a broker outage during
  * which 50 inspections queue on disk and then all arrive, in order.
  */
 class ServeMqttIT {
@@ -191,7 +191,7 @@ class ServeMqttIT {
     }
 
     /**
-     * The wire contract (DESIGN §6, §7; issue 14 item 3): the field names and their order of each message as the
+     * The wire contract (../shared/DESIGN.md §6, §7; issue 14 item 3): the field names and their order of each message as the
      * daemon sent them before the payloads became records. A renamed, dropped, added or reordered field fails here.
      * (The status's queue, journal and ngArchive objects were Map.of, in a random order per process; they are pinned
      * in the order the code listed them.)

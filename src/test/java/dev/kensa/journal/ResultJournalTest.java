@@ -240,6 +240,29 @@ class ResultJournalTest {
         }
     }
 
+    /**
+     * The publisher is stopped with an interrupt, perhaps while it marks an entry published, which asks the journal's
+     * size: that must not close the file every later append needs (an interrupted thread touching a FileChannel closes
+     * it).
+     */
+    @Test
+    void aCallerInterruptedWhileAskingTheSizeLeavesTheJournalWorking(@TempDir Path dir) throws Exception {
+        try (ResultJournal j = ResultJournal.open(dir)) {
+            j.append(entry(1));
+            long size = j.bytes();
+            java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(-1);
+            Thread interrupted = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                seen.set(j.bytes());
+            });
+            interrupted.start();
+            interrupted.join(30_000);
+            assertEquals(size, seen.get());
+            j.append(entry(2));
+            assertEquals(2, j.read(1, 10).size());
+        }
+    }
+
     static long countSegments(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".log")).count();

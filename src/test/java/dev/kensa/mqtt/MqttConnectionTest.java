@@ -37,10 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MqttConnectionTest {
     private static final String DEVICE = "box";
     private static final String PREFIX = "kensa/" + DEVICE + "/";
-    private static final long WAIT_MS = 20_000;
-
-    @TempDir
-    Path dir;
+    /** How long anything here may take; each is far quicker. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     /**
      * In order, one at a time; a handler that throws gets the same message again; a box that dies while a handler
@@ -77,7 +75,7 @@ class MqttConnectionTest {
                 assertEquals(List.of("1", "2", "2", "3", "4", "5"), seen, "in order; the failed one again, at once");
 
                 requester.send("line/parts", "6");
-                assertTrue(inSix.await(WAIT_MS, TimeUnit.MILLISECONDS), "6 reached its handler");
+                assertTrue(inSix.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "6 reached its handler");
                 link.cut(); // the box dies while 6 is being handled: no acknowledgement can leave it
                 releaseSix.countDown();
                 waitUntil("6 handled").until(() -> s.handled() == 6);
@@ -170,7 +168,7 @@ class MqttConnectionTest {
 
                 for (int i = 0; i < 5; i++) {
                     c.publish(PREFIX + "result", new MqttMessage(("r" + i).getBytes(StandardCharsets.UTF_8), 1, false,
-                            null)).waitForCompletion(WAIT_MS);
+                            null)).waitForCompletion(WAIT.toMillis());
                 }
                 assertEquals(List.of("0"), seen, "the handler is still busy with the first message");
                 assertEquals(receiveMaximum, s.waiting(), "the broker holds what the box has not taken");
@@ -186,13 +184,13 @@ class MqttConnectionTest {
 
     /** {@code kensa.mqtt.ca-file}: a broker whose certificate chains to a plant CA the JVM does not know. */
     @Test
-    void anSslBrokerIsTrustedThroughTheConfiguredCaFile() throws Exception {
+    void anSslBrokerIsTrustedThroughTheConfiguredCaFile(@TempDir Path dir) throws Exception {
         Certificates certs = Certificates.make(dir);
         try (Mosquitto broker = Mosquitto.launchTls(certs.serverCert(), certs.serverKey())) {
             MqttAsyncClient plain = new MqttAsyncClient(broker.uri(), "tls-without-ca", new MemoryPersistence());
             try {
                 MqttException e = assertThrows(MqttException.class, () -> plain.connect(
-                        MqttSettings.of(broker.uri(), DEVICE).connectionOptions()).waitForCompletion(WAIT_MS));
+                        MqttSettings.of(broker.uri(), DEVICE).connectionOptions()).waitForCompletion(WAIT.toMillis()));
                 assertTrue(causes(e, SSLException.class), "refused in the TLS handshake by the JVM's trust store: " + e);
             } finally {
                 plain.close(true);
@@ -203,7 +201,7 @@ class MqttConnectionTest {
                 c.start();
                 waitUntil("connected over TLS").until(c::isConnected);
                 c.publish(PREFIX + "status", new MqttMessage("{}".getBytes(StandardCharsets.UTF_8), 1, false, null))
-                        .waitForCompletion(WAIT_MS);
+                        .waitForCompletion(WAIT.toMillis());
             } finally {
                 c.close();
             }
@@ -225,7 +223,7 @@ class MqttConnectionTest {
     }
 
     static ConditionFactory waitUntil(String what) {
-        return Awaitility.await(what).atMost(Duration.ofMillis(WAIT_MS)).pollInterval(Duration.ofMillis(20));
+        return Awaitility.await(what).atMost(WAIT).pollInterval(Duration.ofMillis(20));
     }
 
     static String text(MqttMessage m) {

@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The publisher against a real mosquitto, observed by a real MQTT 5 subscriber (DESIGN §6). */
+/** The publisher against a real mosquitto, observed by a real MQTT 5 subscriber (../shared/DESIGN.md §6). */
 @Timeout(value = 15, unit = TimeUnit.SECONDS)
 class ResultPublisherTest {
     private static final String DEVICE = "cam1";

@@ -43,15 +43,12 @@ class MqttInspectSourceTest {
     private static final String PREFIX = "kensa/" + DEVICE + "/";
     private static final long WAIT_MS = 20_000;
 
-    @TempDir
-    Path dir;
-
     /**
      * The publisher and the inspect source share one client: the broker sees one client id for the box, MQTT 5 with
      * clean start off; and its session keeps a request sent while the box is away until it is back.
      */
     @Test
-    void thePublisherAndTheInspectSourceAreOneClientWithAPersistentSession() throws Exception {
+    void thePublisherAndTheInspectSourceAreOneClientWithAPersistentSession(@TempDir Path dir) throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber line = MqttSubscriber.connect(broker, "line-plc", false, PREFIX + "result", PREFIX, WAIT_MS);
@@ -79,7 +76,7 @@ class MqttInspectSourceTest {
 
     /** A slow inspection of an MQTT request does not hold up the results publisher on the same connection. */
     @Test
-    void aBusyInspectionDoesNotHoldUpThePublisher() throws Exception {
+    void aBusyInspectionDoesNotHoldUpThePublisher(@TempDir Path dir) throws Exception {
         try (Mosquitto broker = Mosquitto.launch();
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber line = MqttSubscriber.connect(broker, "line-plc", false, PREFIX + "result", PREFIX, WAIT_MS);

@@ -33,12 +33,6 @@ public final class MqttRequester implements AutoCloseable {
 
     @Override
     public void close() throws MqttException {
-        try {
-            if (client.isConnected()) {
-                client.disconnect();
-            }
-        } finally {
-            client.close(true);
-        }
+        MqttSubscriber.close(client);
     }
 }
