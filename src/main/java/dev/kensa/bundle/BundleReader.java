@@ -71,6 +71,21 @@ public final class BundleReader {
         }
     }
 
+    /**
+     * The pipeline of a bundle directory the box already verified (its model store), parsed and checked as at a load
+     * but nothing else read: what a stored bundle's threshold is, without loading it.
+     */
+    public static PipelineConfig readPipeline(Path dir) {
+        return readPipeline(dir, "bundle " + dir);
+    }
+
+    private static PipelineConfig readPipeline(Path dir, String where) {
+        PipelineConfig pipeline = BundleJson.parse(BundleJson.readBytes(dir.resolve(PIPELINE), where, PIPELINE),
+                PipelineConfig.class, where, PIPELINE);
+        BundleValidation.checkPipeline(pipeline, where);
+        return pipeline.withDefaults();
+    }
+
     /** Parses manifest.json of a bundle directory or zip, checking nothing else (for {@code bundle info}). */
     public static Manifest readManifest(Path dirOrZip) {
         String where = "bundle " + dirOrZip;
@@ -98,15 +113,6 @@ public final class BundleReader {
             throw new BundleException(where + ": no such directory or zip file");
         }
         return BundleJson.parse(bytes, Manifest.class, where, MANIFEST);
-    }
-
-    /** Parses and checks pipeline.json of a bundle directory, nothing else (a stored bundle that is not loaded). */
-    public static PipelineConfig readPipeline(Path dir) {
-        String where = "bundle " + dir;
-        PipelineConfig p = BundleJson.parse(BundleJson.readBytes(dir.resolve(PIPELINE), where, PIPELINE),
-                PipelineConfig.class, where, PIPELINE);
-        BundleValidation.checkPipeline(p, where);
-        return p.withDefaults();
     }
 
     private static ModelBundle readDir(Path source, Path dir, PublicKey publicKey) {
