@@ -61,6 +61,10 @@ public interface KensaConfig {
 
         java.util.Optional<String> password();
 
+        /** PEM file of the CA certificates an ssl:// broker's certificate must chain to (e.g. the plant's own CA);
+         * unset: the JVM's trust store. */
+        java.util.Optional<java.nio.file.Path> caFile();
+
         /** QoS of heatmap messages: 0 (may be dropped) or 1. */
         @WithDefault("1")
         int heatmapQos();

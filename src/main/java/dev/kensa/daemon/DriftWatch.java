@@ -4,16 +4,12 @@ import dev.kensa.KensaConfig;
 import dev.kensa.calibration.CalibrationRecord;
 import dev.kensa.drift.DriftMonitor;
 import dev.kensa.model.ModelManager;
-import dev.kensa.publish.ResultPublisher;
 import dev.kensa.verdict.InspectionResult;
 import dev.kensa.verdict.Verdict;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The daemon's {@link DriftMonitor}: fed the score of every inspected part (ERROR results have none), watching the
@@ -28,7 +24,7 @@ public class DriftWatch {
     @Inject
     ModelService models;
     @Inject
-    DaemonState daemon;
+    DaemonAssembly daemon;
     @Inject
     MeterRegistry meters;
 
@@ -56,36 +52,23 @@ public class DriftWatch {
         // a part scored by the previous model while a swap went through is ignored (another key)
         m.add(key(model), result.score());
         if (m.state() != before) {
-            ResultPublisher p = daemon.publisher();
-            if (p != null) {
-                p.refreshStatus(); // the retained status carries the drift state
-            }
+            daemon.statusChanged(); // the retained status carries the drift state
         }
     }
 
-    /**
-     * The {@code drift} object of the status API and the MQTT status: {@code state} (ok, warning, insufficient-data),
-     * {@code statistic} (null while insufficient-data), {@code window} (scores in it), {@code since} (when the state
-     * began), {@code medianRatio} (window median over the calibration median), {@code reason} (insufficient-data only).
-     */
-    public Map<String, Object> status() {
+    /** The {@code drift} object of the status API and the MQTT status ({@link Status.Drift}). */
+    public Status.Drift status() {
         DriftMonitor.Snapshot s;
         String why;
         synchronized (this) {
             s = follow(models.active()).snapshot();
             why = noReference;
         }
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("state", s.state().id());
-        d.put("statistic", s.statistic() == null ? null : Math.round(s.statistic() * 1000) / 1000.0);
-        d.put("window", s.window());
-        d.put("capacity", config.drift().window());
-        d.put("since", s.since().toString());
-        d.put("medianRatio", s.medianRatio() == null ? null : Math.round(s.medianRatio() * 10000) / 10000.0);
-        if (s.reason() != null) {
-            d.put("reason", why != null ? why : s.reason());
-        }
-        return d;
+        return new Status.Drift(s.state().id(),
+                s.statistic() == null ? null : Math.round(s.statistic() * 1000) / 1000.0,
+                s.window(), config.drift().window(), s.since().toString(),
+                s.medianRatio() == null ? null : Math.round(s.medianRatio() * 10000) / 10000.0,
+                s.reason() == null ? null : why != null ? why : s.reason());
     }
 
     /** For the gauge: NaN while insufficient-data. */

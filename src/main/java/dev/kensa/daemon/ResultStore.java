@@ -134,7 +134,7 @@ public class ResultStore {
         return null;
     }
 
-    /** After {@link DaemonState} stopped the sources and the publisher (priority 1000). */
+    /** After {@link DaemonAssembly} stopped the sources, the publisher and the MQTT connection (priority 1000). */
     void onStop(@Observes @jakarta.annotation.Priority(2000) ShutdownEvent e) {
         if (journal != null) {
             journal.close();

@@ -6,7 +6,9 @@ import dev.kensa.gpu.GpuProbe;
 import dev.kensa.journal.ResultJournal;
 import dev.kensa.model.ModelEvent;
 import dev.kensa.model.ModelManager;
-import dev.kensa.publish.StatusMessage;
+import dev.kensa.mqtt.MqttConnection;
+import dev.kensa.source.HotFolder;
+import dev.kensa.source.MqttInspectSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -23,7 +25,7 @@ public class StatusService {
     @Inject
     Counters counters;
     @Inject
-    DaemonState daemon;
+    DaemonAssembly daemon;
     @Inject
     KensaConfig config;
     @Inject
@@ -35,21 +37,13 @@ public class StatusService {
         ModelManager.Loaded a = models.active();
         // a dead source worker (waiting to be restarted) degrades the box like a failed self-test
         String state = a != null && a.selfTest().passed() && daemon.sourcesUp() ? "online" : "degraded";
-        Status.Model model = null;
-        if (a != null) {
-            model = new Status.Model(a.bundle().id(), a.bundle().manifest().name(), a.bundle().sha256(),
-                    a.bundle().method(), a.bundle().manifest().created(), a.inspector().threshold(),
-                    a.inspector().thresholdInForce().source(), a.bundle().imageThreshold(),
-                    a.bundle().pipeline().threshold().image().source(), a.loadedAt().toString(), a.loadSeconds(),
-                    a.selfTest().passed());
-        }
         ResultJournal j = results.journal();
-        var p = daemon.publisher();
-        var in = daemon.inspectSource();
-        var h = daemon.hotFolder();
+        MqttConnection mqtt = daemon.mqtt();
+        MqttInspectSource in = daemon.inspectSource();
+        HotFolder h = daemon.hotFolder();
         return new Status(state, config.deviceId(), Version.VERSION, counters.uptimeSeconds(),
                 a == null ? null : a.backend(), a == null ? null : a.inspector().route(),
-                GpuProbe.summary(), GpuProbe.detail(), model,
+                GpuProbe.summary(), GpuProbe.detail(), a == null ? null : Status.Model.of(a),
                 a == null ? models.notReady() : null, // in words: why there is none and how to install one
                 // which limits the gates use: learned at the fit, or the floors only (a bundle without calibration.json)
                 a == null ? null : a.inspector().qualityGate().describe(),
@@ -58,16 +52,15 @@ public class StatusService {
                 new Status.Counts(counters.ok(), counters.ng(), counters.error(), counters.since().toString()),
                 new Status.Journal(j.lastSeq(), j.publishedSeq(), j.backlog()),
                 new Status.NgArchive(results.archive().count(), results.archive().bytes()),
-                new Status.Mqtt(p != null, p != null && p.isConnected(), p != null ? p.serverUri() : null,
-                        p != null && config.mqtt().url().isEmpty(), in != null && in.isSubscribed(),
+                new Status.Mqtt(mqtt != null, mqtt != null && mqtt.isConnected(), mqtt != null ? mqtt.serverUri() : null,
+                        mqtt != null && daemon.embeddedBroker(), in != null && in.isSubscribed(),
                         in == null ? 0 : in.handled()),
-                h == null ? null : new Status.HotFolder(config.hotFolder().dir().map(Object::toString).orElse(""),
-                        h.processed()),
-                daemon.sources(), // each source worker's state, in words
+                h == null ? null : new Status.HotFolder(h.dir().toString(), h.processed()),
+                daemon.sourceStatus(), // each source's worker state, in words, and its counts
                 drift.status()); // scores against the model's calibration scores; never changes a verdict
     }
 
-    /** The retained MQTT {@code status} message (DESIGN §6): the status's fields a line's systems watch. */
+    /** The retained MQTT {@code status} message (../shared/DESIGN.md §6): the status's fields a line's systems watch. */
     public StatusMessage message() {
         Status s = snapshot();
         Status.Model m = s.model();

@@ -1,7 +1,11 @@
 package dev.kensa.http;
 
+import dev.kensa.KensaConfig;
 import dev.kensa.KensaException;
+import dev.kensa.daemon.DaemonAssembly;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +25,14 @@ import java.util.Set;
 public class ApiToken {
     private volatile byte[] digest;
     private volatile Path file;
+
+    @Inject
+    KensaConfig config;
+
+    /** {@code kensa serve} is starting: a bad token file refuses the start before anything else comes up. */
+    void onStarting(@Observes DaemonAssembly.Starting starting) {
+        config.api().tokenFile().ifPresent(this::load);
+    }
 
     /**
      * Reads and checks the token file: refuses (so the daemon does not start) a file other users may read, and an

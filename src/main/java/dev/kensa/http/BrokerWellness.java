@@ -1,6 +1,6 @@
 package dev.kensa.http;
 
-import dev.kensa.daemon.DaemonState;
+import dev.kensa.daemon.DaemonAssembly;
 import dev.kensa.daemon.ResultStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,18 +16,18 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 @ApplicationScoped
 public class BrokerWellness implements HealthCheck {
     @Inject
-    DaemonState daemon;
+    DaemonAssembly daemon;
     @Inject
     ResultStore results;
 
     @Override
     public HealthCheckResponse call() {
-        var p = daemon.publisher();
-        if (p == null) {
+        var mqtt = daemon.mqtt();
+        if (mqtt == null) {
             return HealthCheckResponse.named("broker").up().withData("configured", false).build();
         }
-        return HealthCheckResponse.named("broker").status(p.isConnected())
-                .withData("url", p.serverUri())
+        return HealthCheckResponse.named("broker").status(mqtt.isConnected())
+                .withData("url", mqtt.serverUri())
                 .withData("backlog", results.journal().backlog()).build();
     }
 }

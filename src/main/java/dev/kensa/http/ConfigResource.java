@@ -1,7 +1,7 @@
 package dev.kensa.http;
 
 import dev.kensa.KensaConfig;
-import dev.kensa.daemon.DaemonState;
+import dev.kensa.daemon.DaemonAssembly;
 import dev.kensa.daemon.ModelService;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.SmallRyeConfig;
@@ -43,7 +43,7 @@ public class ConfigResource {
     @Inject
     ModelService models;
     @Inject
-    DaemonState daemon;
+    DaemonAssembly daemon;
     @Inject
     ApiToken token;
 
@@ -115,11 +115,11 @@ public class ConfigResource {
     /** Where results go: the connected publisher's broker, the embedded one, or nowhere. */
     private Map<String, Object> mqttTarget() {
         Map<String, Object> m = new LinkedHashMap<>();
-        var p = daemon.publisher();
+        var p = daemon.mqtt();
         boolean embedded = config.mqtt().url().isEmpty() && config.mqtt().embedded();
         m.put("target", p != null ? redact("url", p.serverUri()) : config.mqtt().url().map(u -> redact("url", u)).orElse(null));
         m.put("embeddedBroker", embedded);
-        m.put("topicPrefix", dev.kensa.publish.Topics.defaultPrefix(config.deviceId()));
+        m.put("topicPrefix", dev.kensa.mqtt.Topics.defaultPrefix(config.deviceId()));
         m.put("username", config.mqtt().username().orElse(null));
         m.put("password", config.mqtt().password().isPresent() ? HIDDEN : null);
         m.put("inspect", config.mqtt().inspect());

@@ -1,12 +1,15 @@
 package dev.kensa.http;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kensa.bundle.BundleReader;
-import dev.kensa.bundle.Manifest;
 import dev.kensa.daemon.ModelService;
+import dev.kensa.daemon.ModelSummary;
+import dev.kensa.daemon.Status;
+import dev.kensa.model.ModelEvent;
 import dev.kensa.model.ModelManager;
 import dev.kensa.model.ModelStore;
+import dev.kensa.quality.QualityGate;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -23,12 +26,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The model lifecycle over HTTP (DESIGN §7, §8): {@code GET /api/v1/model}, {@code PUT /api/v1/model} (bundle zip),
+ * The model lifecycle over HTTP (../shared/DESIGN.md §7, §8): {@code GET /api/v1/model}, {@code PUT /api/v1/model} (bundle zip),
  * {@code POST /api/v1/model/rollback}, {@code PUT|DELETE /api/v1/model/threshold} and {@code GET /api/v1/model/audit}.
  * The mutating ones need the bearer token ({@link ApiAuthFilter}). Who did it is taken from {@code X-Kensa-User}
  * (or the threshold body's {@code by}) and recorded with the caller's address in the audit log.
@@ -44,6 +46,45 @@ public class ModelResource {
     @Context
     HttpServerRequest request;
 
+    /** {@code GET /api/v1/model}: the active model, the previous one (what a rollback brings back), the counts. */
+    @JsonPropertyOrder({"active", "previous", "swaps", "refusals", "lastRefusal"})
+    public record Models(Active active, Previous previous, long swaps, long refusals, ModelEvent.Refusal lastRefusal) {
+    }
+
+    /** The active model in full: what {@link Status.Model} says (from the same {@link ModelSummary}) and more. */
+    @JsonPropertyOrder({"id", "name", "sha256", "method", "model", "created", "threshold", "thresholdSource",
+            "bundleThreshold", "calibration", "override", "backend", "loadedAt", "loadSeconds", "selfTest",
+            "imageQuality"})
+    public record Active(String id, String name, String sha256, String method, String model, String created,
+                         double threshold, String thresholdSource, double bundleThreshold, String calibration,
+                         ModelStore.ThresholdOverride override, String backend, String loadedAt, double loadSeconds,
+                         SelfTestReport selfTest, QualityGate.Description imageQuality) {
+    }
+
+    @JsonPropertyOrder({"passed", "checks"})
+    public record SelfTestReport(boolean passed, List<SelfTestCheck> checks) {
+    }
+
+    /** @param actual null when the image could not be scored */
+    @JsonPropertyOrder({"file", "expected", "actual", "tolerance", "passed"})
+    public record SelfTestCheck(String file, double expected, Double actual, double tolerance, boolean passed) {
+    }
+
+    /** The previous bundle as the store holds it: {@link Stored}, or {@link Unreadable} saying why not. */
+    public sealed interface Previous permits Stored, Unreadable {
+    }
+
+    @JsonPropertyOrder({"id", "name", "sha256", "method", "created", "threshold", "thresholdSource", "bundleThreshold",
+            "calibration", "override"})
+    public record Stored(String id, String name, String sha256, String method, String created, double threshold,
+                         String thresholdSource, double bundleThreshold, String calibration,
+                         ModelStore.ThresholdOverride override) implements Previous {
+    }
+
+    @JsonPropertyOrder({"storeName", "error"})
+    public record Unreadable(String storeName, String error) implements Previous {
+    }
+
     @GET
     public Response get() {
         ModelManager m = models.manager();
@@ -51,14 +92,9 @@ public class ModelResource {
             return error(503, "the model lifecycle is not started");
         }
         ModelManager.Loaded a = m.active();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("active", a == null ? null : describe(m, a));
         String previous = m.store().state().previous();
-        out.put("previous", previous == null ? null : describeStored(m, previous));
-        out.put("swaps", m.swaps());
-        out.put("refusals", m.refusals());
-        out.put("lastRefusal", m.lastRefusal());
-        return Response.ok(out).build();
+        return Response.ok(new Models(a == null ? null : describe(m, a),
+                previous == null ? null : describeStored(m, previous), m.swaps(), m.refusals(), m.lastRefusal())).build();
     }
 
     @PUT
@@ -156,64 +192,25 @@ public class ModelResource {
         return name.contains("@") ? name : name + "@" + addr;
     }
 
-    static Map<String, Object> describe(ModelManager m, ModelManager.Loaded a) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        Manifest mf = a.bundle().manifest();
-        d.put("id", a.bundle().id());
-        d.put("name", mf.name());
-        d.put("sha256", a.bundle().sha256());
-        d.put("method", a.bundle().method());
-        d.put("model", a.bundle().model().describe());
-        d.put("created", mf.created());
-        d.put("threshold", a.inspector().threshold());
-        d.put("thresholdSource", a.inspector().thresholdInForce().source());
-        d.put("bundleThreshold", a.bundle().imageThreshold());
-        d.put("calibration", a.bundle().pipeline().threshold().image().source());
-        d.put("override", m.thresholdOverride(a));
-        d.put("backend", a.backend());
-        d.put("loadedAt", a.loadedAt().toString());
-        d.put("loadSeconds", Math.round(a.loadSeconds() * 100) / 100.0);
-        Map<String, Object> st = new LinkedHashMap<>();
-        st.put("passed", a.selfTest().passed());
-        st.put("checks", a.selfTest().checks().stream().map(c -> {
-            Map<String, Object> cm = new LinkedHashMap<>();
-            cm.put("file", c.file());
-            cm.put("expected", c.expected());
-            cm.put("actual", Double.isNaN(c.actual()) ? null : c.actual());
-            cm.put("tolerance", c.tolerance());
-            cm.put("passed", c.passed());
-            return cm;
-        }).toList());
-        d.put("selfTest", st);
-        d.put("imageQuality", a.inspector().qualityGate().describe());
-        return d;
+    static Active describe(ModelManager m, ModelManager.Loaded a) {
+        ModelSummary s = ModelSummary.of(a);
+        List<SelfTestCheck> checks = a.selfTest().checks().stream().map(c -> new SelfTestCheck(c.file(), c.expected(),
+                Double.isNaN(c.actual()) ? null : c.actual(), c.tolerance(), c.passed())).toList();
+        return new Active(s.id(), s.name(), s.sha256(), s.method(), a.bundle().model().describe(), s.created(),
+                s.threshold(), s.thresholdSource(), s.bundleThreshold(), s.calibration(), m.thresholdOverride(a),
+                a.backend(), a.loadedAt().toString(), Math.round(a.loadSeconds() * 100) / 100.0,
+                new SelfTestReport(a.selfTest().passed(), checks), a.inspector().qualityGate().describe());
     }
 
     /** The previous bundle as the store holds it (not loaded): what a rollback would bring back. */
-    static Map<String, Object> describeStored(ModelManager m, String name) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        java.nio.file.Path dir = m.store().bundleDir(name);
+    static Previous describeStored(ModelManager m, String name) {
         try {
-            byte[] manifestBytes = Files.readAllBytes(dir.resolve(BundleReader.MANIFEST));
-            Manifest mf = BundleReader.readManifest(dir);
-            String sha = dev.kensa.bundle.Checksums.sha256Hex(manifestBytes); // a bundle's identity, as BundleReader defines it
-            d.put("id", mf.id());
-            d.put("name", mf.name());
-            d.put("sha256", sha);
-            d.put("method", mf.method() != null ? mf.method() : dev.kensa.method.Methods.DEFAULT);
-            d.put("created", mf.created());
-            JsonNode t = JSON.readTree(dir.resolve(BundleReader.PIPELINE).toFile()).path("threshold").path("image");
-            ModelStore.ThresholdOverride o = m.store().state().overrides().get(sha);
-            d.put("threshold", o != null ? o.value() : t.path("value").asDouble());
-            d.put("thresholdSource", o != null ? "override" : "bundle");
-            d.put("bundleThreshold", t.path("value").asDouble());
-            d.put("calibration", t.path("source").asText(null));
-            d.put("override", o);
+            ModelSummary s = ModelSummary.stored(m.store(), name);
+            return new Stored(s.id(), s.name(), s.sha256(), s.method(), s.created(), s.threshold(), s.thresholdSource(),
+                    s.bundleThreshold(), s.calibration(), m.store().state().overrides().get(s.sha256()));
         } catch (Exception e) {
-            d.put("storeName", name);
-            d.put("error", "cannot read the stored bundle: " + e.getMessage());
+            return new Unreadable(name, "cannot read the stored bundle: " + e.getMessage());
         }
-        return d;
     }
 
     /** The HTTP status of a refusal: 400 bad input, 409 conflict, 413 too large, 422 a bundle that fails its checks. */

@@ -60,6 +60,11 @@ public final class ResultJournal implements AutoCloseable {
     /** first seq of a sealed segment -> its records, indexed on first use */
     private final Map<Long, Index> sealedIndex = new HashMap<>();
     private FileChannel tail;
+    /**
+     * Where the tail ends, kept here for {@link #bytes()}: asking the channel would let an interrupted caller (the
+     * publisher, stopped while it marks an entry published) close the file every later append needs.
+     */
+    private long tailEnd;
     private long tailFirstSeq;
     private Index tailIndex = new Index();
     private long lastSeq;
@@ -121,6 +126,7 @@ public final class ResultJournal implements AutoCloseable {
                 tail.force(true);
             }
             tail.position(end.end());
+            tailEnd = end.end();
         }
         if (published > lastSeq) {
             published = lastSeq; // a cursor ahead of the data can only come from lost records; resend from the data
@@ -238,6 +244,7 @@ public final class ResultJournal implements AutoCloseable {
         tail = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         tailFirstSeq = firstSeq;
         tailIndex = new Index();
+        tailEnd = 0;
         segments.put(firstSeq, file);
         forceDirectory();
     }
@@ -284,6 +291,7 @@ public final class ResultJournal implements AutoCloseable {
                 while (buf.hasRemaining()) {
                     tail.write(buf);
                 }
+                tailEnd = offset + HEADER + payload.length;
                 tailIndex.add(offset, e.id(), e.verdict());
                 lastSeq = seq;
                 out.add(e.withSeq(seq));
@@ -434,19 +442,11 @@ public final class ResultJournal implements AutoCloseable {
 
     /** Bytes of all segments, the tail included. */
     public synchronized long bytes() {
-        long total = tail == null ? 0 : tailPosition();
+        long total = tail == null ? 0 : tailEnd;
         for (long b : sealedBytes.values()) {
             total += b;
         }
         return total;
-    }
-
-    private long tailPosition() {
-        try {
-            return tail.position();
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     /** The listing part of the record at {@code offset}, or null when its verdict is not wanted. */

@@ -1,16 +1,14 @@
 package dev.kensa.publish;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.model.ModelEvent;
 import dev.kensa.journal.ResultJournal;
+import dev.kensa.mqtt.Backoff;
+import dev.kensa.mqtt.BareStatus;
+import dev.kensa.mqtt.MqttConnection;
+import dev.kensa.mqtt.MqttSettings;
+import dev.kensa.mqtt.Topics;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -23,67 +21,56 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Publishes the results journal to MQTT (DESIGN §6). One thread, {@code kensa-publisher}, walks the journal from
- * the durable published cursor, strictly in order, and moves the cursor only after the broker acknowledged an
- * entry's messages; so a broker outage or a restart delays results but never loses or reorders them, and an
- * entry is sent twice only when an acknowledgement was lost (what QoS 1 allows).
+ * Publishes the results journal to MQTT (../shared/DESIGN.md §6), over the daemon's one {@link MqttConnection}. One
+ * thread, {@code kensa-publisher}, walks the journal from the durable published cursor, strictly in order, and moves
+ * the cursor only after the broker acknowledged an entry's messages; so a broker outage or a restart delays results
+ * but never loses or reorders them, and an entry is sent twice only when an acknowledgement was lost (what QoS 1
+ * allows).
  *
- * <p>While the broker is unreachable the same thread keeps reconnecting, backing off from 200 ms to 5 s.
- * The connection announces itself on the retained {@code status} topic, and its Last Will turns that to
- * offline when the appliance vanishes without saying goodbye.
+ * <p>While the broker is unreachable the connection reconnects and this thread waits for it; a send that fails is
+ * retried, backing off from 200 ms to 5 s. On every (re)connection the publisher announces the box on the retained
+ * {@code status} topic; the connection's Last Will turns that to offline when the appliance vanishes without saying
+ * goodbye ({@link #close()} says it).
  */
 public final class ResultPublisher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long BACKOFF_MIN_MS = 200;
-    private static final long BACKOFF_MAX_MS = 5_000;
     /** How long one entry's acknowledgements may take before the entry counts as failed and is sent again. */
     private static final long ACK_TIMEOUT_MS = 10_000;
     private static final long IDLE_WAIT_MS = 500;
     private static final int BATCH = 64;
 
+    private final MqttConnection mqtt;
     private final MqttSettings settings;
     private final ResultJournal journal;
-    private final Supplier<StatusMessage> status;
-    private final MqttAsyncClient client;
-    private final MqttConnectionOptions options;
+    private final Supplier<? extends RetainedStatus> status;
     private final Thread thread;
     private final AtomicLong sent = new AtomicLong();
     private volatile boolean running;
-    private volatile boolean everConnected;
 
     /**
-     * @param status gives the status message; called on every (re)connection, on the Paho callback thread
+     * @param status gives the retained status message; called on every (re)connection, on the connection's thread
      */
-    public ResultPublisher(MqttSettings settings, ResultJournal journal, Supplier<StatusMessage> status) {
-        this.settings = settings;
+    public ResultPublisher(MqttConnection mqtt, ResultJournal journal, Supplier<? extends RetainedStatus> status) {
+        this.mqtt = mqtt;
+        this.settings = mqtt.settings();
         this.journal = journal;
         this.status = status;
-        try {
-            // memory persistence: the journal, not Paho, is what survives a crash
-            this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId(), new MemoryPersistence());
-        } catch (MqttException e) {
-            throw new IllegalArgumentException("cannot create MQTT client for " + settings.serverUri() + ": " + e.getMessage(), e);
-        }
-        this.options = connectionOptions(settings);
-        client.setCallback(new Callback());
+        mqtt.addListener(new MqttConnection.Listener() {
+            @Override
+            public void connected(boolean reconnect) {
+                publishStatus(null);
+            }
+
+            @Override
+            public void lost(String reason) {
+                LOG.warnf("MQTT connection lost (%s); results wait in the journal", reason);
+            }
+        });
         this.thread = new Thread(this::run, "kensa-publisher");
         thread.setDaemon(true);
     }
 
-    private static MqttConnectionOptions connectionOptions(MqttSettings s) {
-        MqttConnectionOptions o = s.connectionOptions();
-        o.setAutomaticReconnect(false); // the publisher thread reconnects, with its own back-off; see connect()
-        o.setKeepAliveInterval(30);
-        MqttMessage willMessage = new MqttMessage(json(new StatusMessage.Bare("offline", s.deviceId())), 1, true, null);
-        o.setWill(s.topic(Topics.STATUS), willMessage);
-        MqttProperties willProps = new MqttProperties();
-        willProps.setContentType("application/json");
-        o.setWillMessageProperties(willProps);
-        return o;
-    }
-
-    /** Starts the publisher thread, which connects (and reconnects) and drains the journal. */
+    /** Starts the publisher thread, which drains the journal whenever the connection is up. */
     public void start() {
         running = true;
         thread.start();
@@ -91,11 +78,11 @@ public final class ResultPublisher implements AutoCloseable {
 
     /** The broker this publisher sends to. */
     public String serverUri() {
-        return settings.serverUri();
+        return mqtt.serverUri();
     }
 
     public boolean isConnected() {
-        return client.isConnected();
+        return mqtt.isConnected();
     }
 
     /** Journal entries this publisher got acknowledged. */
@@ -130,7 +117,7 @@ public final class ResultPublisher implements AutoCloseable {
     private void flushEvents() throws MqttException {
         ModelEvent e;
         while ((e = pendingEvents.peek()) != null) {
-            client.publish(settings.topic(Topics.MODEL_EVENT), message(json(e), 1, false, "application/json", null, null))
+            mqtt.publish(settings.topic(Topics.MODEL_EVENT), message(MqttConnection.json(e), 1, false, "application/json", null, null))
                     .waitForCompletion(ACK_TIMEOUT_MS);
             pendingEvents.poll();
         }
@@ -142,12 +129,12 @@ public final class ResultPublisher implements AutoCloseable {
 
     private void run() {
         long next = journal.publishedSeq() + 1;
-        long backoff = BACKOFF_MIN_MS;
-        boolean failing = false;
+        Backoff backoff = new Backoff();
         while (running) {
             try {
-                if (!client.isConnected()) {
-                    connect();
+                if (!mqtt.isConnected()) {
+                    mqtt.awaitConnected(IDLE_WAIT_MS); // the connection reconnects; results wait in the journal
+                    continue;
                 }
                 flushEvents();
                 List<JournalEntry> batch = journal.read(next, BATCH);
@@ -162,52 +149,30 @@ public final class ResultPublisher implements AutoCloseable {
                     journal.markPublished(e.seq());
                     next = e.seq() + 1;
                 }
-                backoff = BACKOFF_MIN_MS;
-                if (failing) {
+                if (backoff.succeeded()) {
                     LOG.infof("publishing results again, journal backlog %d", journal.backlog());
-                    failing = false;
                 }
             } catch (InterruptedException e) {
                 break;
             } catch (MqttException | RuntimeException e) {
-                if (!running) {
-                    break; // close() interrupted a wait; Paho reports that as an MqttException
-                }
-                if (!failing) {
-                    LOG.warnf("MQTT publishing stalled at result seq %d, retrying (nothing is skipped): %s", next, e.toString());
-                    failing = true;
-                } else {
-                    LOG.debugf("MQTT retry failed at seq %d: %s", next, e.toString());
-                }
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
+                // close() interrupts a wait, which Paho reports as an MqttException
+                if (!running || !backoff.retry(LOG, "MQTT publishing stalled at result seq " + next
+                        + ", retrying (nothing is skipped): " + e)) {
                     break;
                 }
-                backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
             }
         }
         LOG.debugf("publisher thread stopped at seq %d", next);
     }
 
-    /**
-     * One connection attempt. This thread reconnects rather than Paho's automatic reconnect: Paho 1.2.5 retries
-     * only after a first successful connection, and its retry timer is a non-daemon thread that close() cannot
-     * stop while the broker is down (eclipse-paho/paho.mqtt.java#654, #425), so a daemon shut down during an
-     * outage would leak it.
-     */
-    private void connect() throws MqttException {
-        client.connect(options).waitForCompletion(settings.connectTimeoutS() * 1000L + 1000);
-    }
-
     /** Sends one entry and waits for its acknowledgements; throws when any is missing, so it is sent again. */
     private void send(JournalEntry e) throws MqttException {
         byte[] id = e.id().getBytes(StandardCharsets.UTF_8);
-        IMqttToken result = client.publish(settings.topic(Topics.RESULT),
+        IMqttToken result = mqtt.publish(settings.topic(Topics.RESULT),
                 message(e.json(), 1, false, "application/json", e.id(), null));
         IMqttToken heatmap = null;
         if (e.heatmap().length > 0) {
-            heatmap = client.publish(settings.topic(Topics.HEATMAP),
+            heatmap = mqtt.publish(settings.topic(Topics.HEATMAP),
                     message(e.heatmap(), settings.heatmapQos(), false, "image/jpeg", e.id(), id));
         }
         result.waitForCompletion(ACK_TIMEOUT_MS);
@@ -233,46 +198,28 @@ public final class ResultPublisher implements AutoCloseable {
     private void publishStatus(String state) {
         Object m;
         try {
-            StatusMessage s = status.get();
-            m = s.as(state != null ? state : s.state() != null ? s.state() : "online", settings.deviceId());
+            RetainedStatus s = status.get();
+            m = s.saying(state != null ? state : s.state() != null ? s.state() : "online");
         } catch (RuntimeException e) {
             LOG.warnf("status supplier failed, publishing a bare status: %s", e.toString());
-            m = new StatusMessage.Bare(state != null ? state : "online", settings.deviceId());
+            m = new BareStatus(state != null ? state : "online", settings.deviceId());
         }
         try {
-            IMqttToken t = client.publish(settings.topic(Topics.STATUS), message(json(m), 1, true, "application/json", null, null));
+            IMqttToken t = mqtt.publish(settings.topic(Topics.STATUS), message(MqttConnection.json(m), 1, true, "application/json", null, null));
             if (state != null) {
-                t.waitForCompletion(2_000); // the goodbye must reach the broker before we disconnect
+                t.waitForCompletion(2_000); // the goodbye must reach the broker before the connection closes
             }
         } catch (MqttException e) {
             LOG.warnf("status not published: %s", e.getMessage());
         }
     }
 
-    private static byte[] json(Object m) {
-        try {
-            return JSON.writeValueAsBytes(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialise " + m + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Says offline on {@code status}, disconnects and stops the thread. Unsent results stay in the journal. */
+    /**
+     * Says offline on {@code status} (the goodbye, so the Last Will is not needed) and stops the thread. Unsent results
+     * stay in the journal. The connection stays open: its owner closes it after this.
+     */
     @Override
     public void close() {
-        stopThread();
-        try {
-            if (client.isConnected()) {
-                publishStatus("offline");
-                client.disconnect(2_000).waitForCompletion(3_000);
-            }
-        } catch (MqttException e) {
-            LOG.debugf("MQTT disconnect: %s", e.toString());
-        }
-        closeClient();
-    }
-
-    private void stopThread() {
         running = false;
         thread.interrupt();
         try {
@@ -280,47 +227,8 @@ public final class ResultPublisher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private void closeClient() {
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            LOG.debugf("MQTT close: %s", e.toString());
-        }
-    }
-
-    /** Paho's callbacks run on its own thread: nothing here may block on a token. */
-    private final class Callback implements MqttCallback {
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-            LOG.infof("MQTT %s to %s", everConnected ? "reconnected" : "connected", serverUri);
-            everConnected = true;
-            publishStatus(null);
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-            LOG.warnf("MQTT connection lost (%s); results wait in the journal", response.getReasonString() != null
-                    ? response.getReasonString() : String.valueOf(response.getException()));
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException e) {
-            LOG.warnf("MQTT error: %s", e.toString());
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            // this client subscribes to nothing
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        if (mqtt.isConnected()) {
+            publishStatus("offline");
         }
     }
 }

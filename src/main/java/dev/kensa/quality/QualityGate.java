@@ -1,5 +1,6 @@
 package dev.kensa.quality;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.math.BigDecimal;
@@ -10,7 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The image-quality gates before scoring (DESIGN.md §3): a camera fault becomes an {@code ERROR} result naming the
+ * The image-quality gates before scoring (../shared/DESIGN.md §3): a camera fault becomes an {@code ERROR} result naming the
  * check, never an NG. Immutable and thread-safe.
  *
  * <p>Checks run in a fixed order and the first failure is reported: size and aspect first (a wrong camera mode or ROI
@@ -93,21 +94,26 @@ public final class QualityGate {
      * The gates for the status API and the model info: {@code limits} ("learned(209 images)" or "floors": a bundle
      * without learned limits), the ranges in force, and the checks on and off.
      */
-    public java.util.Map<String, Object> describe() {
-        java.util.Map<String, Object> d = new java.util.LinkedHashMap<>();
-        d.put("limits", limits.source());
-        d.put("learned", !limits.isFloors());
-        d.put("enabled", enabled.stream().map(Check::id).toList());
-        d.put("disabled", disabled().stream().map(Check::id).toList());
-        java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
-        r.put("brightness", List.of(limits.brightness().lo(), limits.brightness().hi()));
-        r.put("contrast", List.of(limits.contrast().lo(), limits.contrast().hi()));
-        r.put("focus", List.of(limits.focus().lo(), limits.focus().hi()));
-        r.put("width", List.of(limits.width().lo(), limits.width().hi()));
-        r.put("height", List.of(limits.height().lo(), limits.height().hi()));
-        r.put("aspect", List.of(limits.aspect().lo(), limits.aspect().hi()));
-        d.put("ranges", r);
-        return d;
+    @JsonPropertyOrder({"limits", "learned", "enabled", "disabled", "ranges"})
+    public record Description(String limits, boolean learned, List<String> enabled, List<String> disabled,
+                              Ranges ranges) {
+    }
+
+    /** Each statistic's range in force, {@code [lo, hi]}. */
+    @JsonPropertyOrder({"brightness", "contrast", "focus", "width", "height", "aspect"})
+    public record Ranges(List<Double> brightness, List<Double> contrast, List<Double> focus, List<Double> width,
+                         List<Double> height, List<Double> aspect) {
+    }
+
+    public Description describe() {
+        return new Description(limits.source(), !limits.isFloors(), enabled.stream().map(Check::id).toList(),
+                disabled().stream().map(Check::id).toList(),
+                new Ranges(pair(limits.brightness()), pair(limits.contrast()), pair(limits.focus()),
+                        pair(limits.width()), pair(limits.height()), pair(limits.aspect())));
+    }
+
+    private static List<Double> pair(QualityLimits.Range r) {
+        return List.of(r.lo(), r.hi());
     }
 
     /** Every check against {@code limits} (null: the floors). */

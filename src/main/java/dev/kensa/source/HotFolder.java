@@ -1,5 +1,7 @@
 package dev.kensa.source;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.kensa.pipeline.ImageInput;
 import org.jboss.logging.Logger;
 
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A hot folder image source (DESIGN §3): every new image file in the folder is inspected once, then moved to
+ * A hot folder image source (../shared/DESIGN.md §3): every new image file in the folder is inspected once, then moved to
  * {@code done/}, {@code ng/} or {@code error/} by its verdict, and only after the handler returns (the daemon's
  * handler journals the result first). A daemon killed between the two re-inspects that file on restart: a
  * duplicate result, never a lost one.
@@ -33,7 +36,9 @@ import java.util.stream.Stream;
  * {@link SourceWorker}: if it dies (the folder is gone or unreadable, a file cannot be moved, an Error) it is
  * restarted, and is reported down meanwhile.
  */
-public final class HotFolder implements AutoCloseable {
+public final class HotFolder implements Source {
+    /** Its source id: the key in the status's {@code sources} and the readiness check's name. */
+    public static final String ID = "hotFolder";
     private static final Logger LOG = Logger.getLogger(HotFolder.class);
     private static final List<String> PARTIAL = List.of(".part", ".tmp", ".filepart", ".crdownload");
 
@@ -78,6 +83,11 @@ public final class HotFolder implements AutoCloseable {
     private record Seen(long size, long modified, long since) {
     }
 
+    /** The hot folder's status: its worker's, and the files it has filed since the start. */
+    @JsonPropertyOrder({"worker", "processed"})
+    public record Status(@JsonUnwrapped SourceWorker.Status worker, long processed) implements Source.Status {
+    }
+
     private final Path dir;
     private final Handler handler;
     private final Settings settings;
@@ -111,8 +121,22 @@ public final class HotFolder implements AutoCloseable {
         return processed;
     }
 
-    public SourceWorker.Status status() {
-        return worker.status();
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Status status() {
+        return new Status(worker.status(), processed);
+    }
+
+    @Override
+    public Map<String, Object> readinessData() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dir", dir.toString());
+        m.put("processed", processed);
+        return m;
     }
 
     public Path dir() {

@@ -1,10 +1,10 @@
 package dev.kensa.source;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Runs a source's loop on its own thread and restarts it when it ends for any reason (an exception, an
@@ -26,19 +26,11 @@ public final class SourceWorker implements AutoCloseable {
     }
 
     /** What a person needs to know about a source worker. */
+    @JsonPropertyOrder({"state", "words", "restarts", "lastFailure", "lastFailureAt"})
     public record Status(String state, String words, long restarts, String lastFailure, String lastFailureAt) {
+        @JsonIgnore
         public boolean up() {
             return !"down".equals(state);
-        }
-
-        public Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("state", state);
-            m.put("words", words);
-            m.put("restarts", restarts);
-            m.put("lastFailure", lastFailure);
-            m.put("lastFailureAt", lastFailureAt);
-            return m;
         }
     }
 

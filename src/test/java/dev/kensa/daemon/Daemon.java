@@ -1,5 +1,8 @@
 package dev.kensa.daemon;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,8 +15,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The packaged daemon ({@code quarkus-run.jar serve}) as a real child process on a free loopback port. */
+/**
+ * The packaged daemon ({@code quarkus-run.jar serve}) as a real child process on a free loopback port. Whatever a test's
+ * outcome, the process does not outlive it: a start that fails kills it, {@link #close()} stops it, and a shutdown hook
+ * kills any still running when the test JVM ends.
+ */
 final class Daemon implements AutoCloseable {
+    /** Daemons started and not yet closed, killed by a shutdown hook if the test JVM ends first. */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Daemon::killTree), "test-daemon-reaper"));
+    }
+
     final int port;
     final Process process;
     final Path log;
@@ -23,6 +37,7 @@ final class Daemon implements AutoCloseable {
         this.port = port;
         this.process = process;
         this.log = log;
+        RUNNING.add(process);
     }
 
     static Daemon start(Path workDir, Path bundle, Path journal, String... extraProps) throws Exception {
@@ -48,9 +63,7 @@ final class Daemon implements AutoCloseable {
         Path log = workDir.resolve("daemon-" + port + ".log");
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        Daemon d = new Daemon(port, p, log);
-        d.await(awaitPath, Duration.ofSeconds(60));
-        return d;
+        return awaited(new Daemon(port, p, log), awaitPath, Duration.ofSeconds(60));
     }
 
     /**
@@ -65,7 +78,11 @@ final class Daemon implements AutoCloseable {
             pb.environment().clear();
             pb.environment().putAll(env);
         }
-        Daemon d = new Daemon(port, pb.start(), log);
+        return awaited(new Daemon(port, pb.start(), log), awaitPath, timeout);
+    }
+
+    /** {@code d} once {@code awaitPath} answers 200; a daemon that does not get there is stopped, never left running. */
+    private static Daemon awaited(Daemon d, String awaitPath, Duration timeout) throws Exception {
         try {
             d.await(awaitPath, timeout);
         } catch (Exception | AssertionError e) {
@@ -82,25 +99,29 @@ final class Daemon implements AutoCloseable {
             kill();
             throw new IllegalStateException("daemon did not stop within 30 s of SIGTERM; killed");
         }
+        RUNNING.remove(process);
         return process.exitValue();
     }
 
+    /** Until {@code path} answers 200; fails at once when the process exits, and after {@code timeout}. */
     void await(String path, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + Files.readString(log));
-            }
-            try {
-                if (get(path).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // port not open yet
-            }
-            Thread.sleep(200);
+        try {
+            Awaitility.await("daemon " + path + " 200").atMost(timeout).pollInterval(Duration.ofMillis(200))
+                    .until(() -> !process.isAlive() || answers200(path));
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("daemon: " + path + " not 200 in " + timeout + ":\n" + Files.readString(log));
         }
-        throw new IllegalStateException("daemon: " + path + " not 200 in " + timeout + ":\n" + Files.readString(log));
+        if (!process.isAlive()) {
+            throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + Files.readString(log));
+        }
+    }
+
+    private boolean answers200(String path) throws InterruptedException {
+        try {
+            return get(path).statusCode() == 200;
+        } catch (IOException notYet) {
+            return false; // port not open yet
+        }
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -126,18 +147,29 @@ final class Daemon implements AutoCloseable {
 
     /** SIGKILL: no shutdown hooks, no flushing; what the journal holds is what was forced to disk. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor();
+        killTree(process);
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("daemon pid " + process.pid() + " still alive 30 s after SIGKILL");
+        }
+        RUNNING.remove(process);
     }
 
+    /** SIGTERM (graceful Quarkus shutdown), SIGKILL after 20 s. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy(); // SIGTERM: graceful Quarkus shutdown
+            process.destroy();
             if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                 kill();
             }
         }
+        killTree(process); // what a launcher (unshare, sh) may have left behind
+        RUNNING.remove(process);
+    }
+
+    private static void killTree(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     static int freePort() throws IOException {

@@ -96,18 +96,16 @@ class DriftIT {
     }
 
     /** The next retained status whose drift state is {@code state}, or null. */
-    static JsonNode statusWithDrift(MqttSubscriber sub, String state) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            MqttMessage m = sub.poll("status", 500);
-            if (m != null) {
-                JsonNode s = JSON.readTree(m.getPayload());
-                if (state.equals(s.at("/drift/state").asText())) {
-                    return s;
-                }
-            }
+    static JsonNode statusWithDrift(MqttSubscriber sub, String state) {
+        try {
+            MqttMessage m = dev.kensa.testing.Wait.until("a status with drift " + state, java.time.Duration.ofSeconds(30),
+                    java.time.Duration.ofMillis(1), () -> sub.poll("status", 500), x -> x != null
+                            && state.equals(SourcesIT.readTree(new String(x.getPayload(), java.nio.charset.StandardCharsets.UTF_8))
+                            .at("/drift/state").asText()));
+            return SourcesIT.readTree(new String(m.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (AssertionError none) {
+            return null;
         }
-        return null;
     }
 
     /** Inspects and checks the verdict is the threshold's, whatever the drift state. */

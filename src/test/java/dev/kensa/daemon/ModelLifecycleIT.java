@@ -450,12 +450,9 @@ class ModelLifecycleIT {
         assertTrue(e.getMessage().contains("is empty"), e.getMessage());
     }
 
-    private static void awaitCount(List<Outcome> outcomes, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + 240_000_000_000L;
-        while (outcomes.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue(outcomes.size() >= n, "only " + outcomes.size() + " inspections in 4 minutes");
+    private static void awaitCount(List<Outcome> outcomes, int n) {
+        dev.kensa.testing.Wait.until(n + " inspections", java.time.Duration.ofMinutes(4), java.time.Duration.ofMillis(50),
+                outcomes::size, size -> size >= n);
     }
 
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.ResultJournal;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -57,6 +59,8 @@ class ServeIT {
             assertTrue(checks.contains("\"model\"") && checks.contains("\"disk\"") && checks.contains("freeBytes"), checks);
             // no GPU here: the model runs on the CPU, so readiness has no gpu check (an always-UP one looked broken)
             assertFalse(checks.contains("\"gpu\""), checks);
+            // nor checks of sources that are not configured: no hot folder, no broker
+            assertFalse(checks.contains("\"hotFolder\"") || checks.contains("\"mqttInspect\""), checks);
             String log = Files.readString(d.log);
             assertEquals(1, log.lines().filter(l -> l.endsWith("no GPU (CPU backend)")).count(), log);
             assertFalse(log.contains("UnsatisfiedLinkError") || log.contains("libcuda"), "the loader's reason is debug-level: " + log);
@@ -156,11 +160,9 @@ class ServeIT {
             Files.move(hot.resolve("good.png.part"), hot.resolve("good.png"));
             Files.write(hot.resolve("broken.png"), image("broken_large", 4));
             Files.writeString(hot.resolve("corrupt.png"), "garbage");
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < deadline && !(Files.exists(hot.resolve("done/good.png"))
-                    && Files.exists(hot.resolve("ng/broken.png")) && Files.exists(hot.resolve("error/corrupt.png")))) {
-                Thread.sleep(100);
-            }
+            Awaitility.await("three files filed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> Files.exists(hot.resolve("done/good.png"))
+                            && Files.exists(hot.resolve("ng/broken.png")) && Files.exists(hot.resolve("error/corrupt.png")));
             assertTrue(Files.exists(hot.resolve("done/good.png")), "good part filed under done/");
             assertTrue(Files.exists(hot.resolve("ng/broken.png")), "broken part filed under ng/");
             assertTrue(Files.exists(hot.resolve("error/corrupt.png")), "corrupt file filed under error/");
@@ -185,12 +187,9 @@ class ServeIT {
         Path work = tmp.resolve("run-disk");
         try (Daemon full = Daemon.start("/q/health/live", work, bundle, work.resolve("journal"),
                 "-Dkensa.journal.min-free-bytes=" + Long.MAX_VALUE)) {
-            HttpResponse<String> r = full.get("/q/health/ready");
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (!r.body().contains("sha256") && System.currentTimeMillis() < deadline) { // until the model is up
-                Thread.sleep(200);
-                r = full.get("/q/health/ready");
-            }
+            HttpResponse<String> r = Awaitility.await("the model up").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> full.get("/q/health/ready"),
+                            ready -> ready.body().contains("sha256"));
             assertEquals(503, r.statusCode(), r.body());
             JsonNode checks = JSON.readTree(r.body()).get("checks");
             for (JsonNode c : checks) {
@@ -255,34 +254,41 @@ class ServeIT {
         }
     }
 
+    private static int answeredCount(List<String> answered) {
+        synchronized (answered) {
+            return answered.size();
+        }
+    }
+
     @Test
     void sigkillMidStreamLosesNoAnsweredResult() throws Exception {
         Path journal = tmp.resolve("journal-kill");
         List<String> answered = new ArrayList<>();
-        Daemon d = Daemon.start(tmp.resolve("run2"), bundle, journal);
-        Thread client = new Thread(() -> {
-            try {
-                for (int i = 0; i < 60; i++) {
-                    HttpResponse<String> r = d.inspect(image(i % 2 == 0 ? "good" : "broken_small", i % 19));
-                    synchronized (answered) {
-                        answered.add(JSON.readTree(r.body()).get("id").asText());
+        java.util.concurrent.atomic.AtomicReference<Exception> clientFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Daemon d = Daemon.start(tmp.resolve("run2"), bundle, journal)) {
+            Thread client = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 60; i++) {
+                        HttpResponse<String> r = d.inspect(image(i % 2 == 0 ? "good" : "broken_small", i % 19));
+                        synchronized (answered) {
+                            answered.add(JSON.readTree(r.body()).get("id").asText());
+                        }
                     }
+                } catch (Exception e) {
+                    clientFailure.set(e); // expected once the daemon is killed under it; a failure before that
                 }
-            } catch (Exception expected) {
-                // the daemon was killed under us
+            });
+            client.setDaemon(true);
+            client.start();
+            Awaitility.await("12 answered").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> answeredCount(answered) >= 12 || !client.isAlive());
+            if (answeredCount(answered) < 12) {
+                throw new AssertionError("the client stopped after " + answeredCount(answered) + " answers, before the "
+                        + "kill", clientFailure.get());
             }
-        });
-        client.start();
-        while (true) {
-            synchronized (answered) {
-                if (answered.size() >= 12) {
-                    break;
-                }
-            }
-            Thread.sleep(20);
+            d.kill();
+            client.join(10_000);
         }
-        d.kill();
-        client.join(10_000);
         List<String> before;
         synchronized (answered) {
             before = List.copyOf(answered);

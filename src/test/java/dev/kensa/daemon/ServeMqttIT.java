@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.testing.Mosquitto;
 import dev.kensa.testing.MqttSubscriber;
+import dev.kensa.testing.Wait;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,15 +14,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged daemon publishing to a real Mosquitto process: the DESIGN §6 messages, and a broker outage during
+ * The packaged daemon publishing to a real Mosquitto process: the ../shared/DESIGN.md §6 messages, and a broker outage during
  * which 50 inspections queue on disk and then all arrive, in order.
  */
 class ServeMqttIT {
@@ -58,6 +61,10 @@ class ServeMqttIT {
             assertEquals("no GPU (CPU backend)", status.get("gpu").asText(), "a CPU box in words: " + status);
             JsonNode event = JSON.readTree(sub.next("model/event").getPayload());
             assertEquals("load", event.get("event").asText());
+            // both configured sources have their readiness check
+            JsonNode ready = JSON.readTree(d.get("/q/health/ready").body());
+            assertEquals("UP", SourcesIT.check(ready, "hotFolder"), ready.toString());
+            assertEquals("UP", SourcesIT.check(ready, "mqttInspect"), ready.toString());
 
             HttpResponse<String> r = d.inspect(image("broken_large", 1));
             String id = JSON.readTree(r.body()).get("id").asText();
@@ -91,9 +98,8 @@ class ServeMqttIT {
             broker.start();
             assertTrue(sub.reconnect(), "the subscriber's persistent session survived the broker restart");
             List<String> arrived = new ArrayList<>();
-            while (arrived.size() < 50) {
-                MqttMessage m = sub.next("result");
-                arrived.add(MqttSubscriber.userProperty(m, "id"));
+            for (int i = 0; i < 50; i++) {
+                arrived.add(MqttSubscriber.userProperty(sub.next("result"), "id"));
             }
             assertEquals(ids, arrived, "all 50 results after the outage, in order, none missing or duplicated");
         }
@@ -121,6 +127,9 @@ class ServeMqttIT {
             assertEquals(shaA, JSON.readTree(status).at("/model/sha256").asText());
             pin("status", status);
             pin("GET /api/v1/status", d.get("/api/v1/status").body().getBytes(StandardCharsets.UTF_8));
+            String checks = d.get("/q/health/ready").body();
+            assertFalse(checks.contains("\"mqttInspect\"") || checks.contains("\"hotFolder\""),
+                    "no readiness check for a source that is not configured (inspect off, no hot folder): " + checks);
             java.util.function.Function<java.net.http.HttpRequest.Builder, HttpResponse<String>> call = rb -> {
                 try {
                     return d.http.send(rb.header("Authorization", "Bearer token-for-the-mqtt-event-test")
@@ -182,7 +191,7 @@ class ServeMqttIT {
     }
 
     /**
-     * The wire contract (DESIGN §6, §7; issue 14 item 3): the field names and their order of each message as the
+     * The wire contract (../shared/DESIGN.md §6, §7; issue 14 item 3): the field names and their order of each message as the
      * daemon sent them before the payloads became records. A renamed, dropped, added or reordered field fails here.
      * (The status's queue, journal and ngArchive objects were Map.of, in a random order per process; they are pinned
      * in the order the code listed them.)
@@ -215,15 +224,15 @@ class ServeMqttIT {
     }
 
     /** Whether a status message naming model {@code sha} arrives (earlier ones may still name the old model). */
-    private static boolean statusNames(MqttSubscriber sub, String sha) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            MqttMessage m = sub.poll("status", 500);
-            if (m != null && sha.equals(JSON.readTree(m.getPayload()).at("/model/sha256").asText())) {
-                return true;
-            }
+    private static boolean statusNames(MqttSubscriber sub, String sha) {
+        try {
+            Wait.until("a status naming " + sha, Duration.ofMillis(WAIT_MS), Duration.ofMillis(1), () -> sub.poll("status", 500),
+                    m -> m != null && sha.equals(SourcesIT.readTree(new String(m.getPayload(), StandardCharsets.UTF_8))
+                            .at("/model/sha256").asText()));
+            return true;
+        } catch (AssertionError none) {
+            return false;
         }
-        return false;
     }
 
     @Test
@@ -237,11 +246,7 @@ class ServeMqttIT {
                     broker.uri(), "mes-requester", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
             requester.connect();
             // wait until the daemon reports its inspect subscription
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            while (!JSON.readTree(d.get("/api/v1/status").body()).get("mqtt").get("inspectSubscribed").asBoolean()
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
+            SourcesIT.awaitStatus(d, st -> st.get("mqtt").get("inspectSubscribed").asBoolean());
 
             for (String[] req : new String[][]{{"req-ng-1", "broken_large"}, {"req-bad-2", null}}) {
                 org.eclipse.paho.mqttv5.common.packet.MqttProperties p = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
@@ -276,25 +281,28 @@ class ServeMqttIT {
         String uri = "tcp://127.0.0.1:" + port;
         try (Daemon d = Daemon.start(tmp.resolve("run-embedded"), bundle, tmp.resolve("journal-embedded"),
                 "-Dkensa.mqtt.embedded=true", "-Dkensa.mqtt.embedded-port=" + port, "-Dkensa.device-id=" + DEVICE)) {
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            JsonNode mqtt = JSON.readTree(d.get("/api/v1/status").body()).get("mqtt");
-            while (!mqtt.get("connected").asBoolean() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-                mqtt = JSON.readTree(d.get("/api/v1/status").body()).get("mqtt");
-            }
+            JsonNode mqtt = SourcesIT.awaitStatus(d, st -> st.get("mqtt").get("connected").asBoolean()).get("mqtt");
             assertTrue(mqtt.get("embedded").asBoolean() && mqtt.get("connected").asBoolean(), mqtt.toString());
             // the retained status reaches a subscriber that connects after the daemon; a subscription made in the
             // very instant the broker stores it can miss it, so a subscriber that got nothing connects again
-            MqttSubscriber sub = null;
-            MqttMessage status = null;
-            while (status == null && System.currentTimeMillis() < deadline) {
-                if (sub != null) {
-                    sub.close();
+            java.util.concurrent.atomic.AtomicReference<MqttSubscriber> sub = new java.util.concurrent.atomic.AtomicReference<>();
+            MqttMessage status;
+            try {
+                status = Wait.until("the retained status on the embedded broker", Duration.ofMillis(WAIT_MS),
+                        Duration.ofMillis(1), () -> {
+                            if (sub.get() != null) {
+                                sub.get().close();
+                            }
+                            sub.set(MqttSubscriber.connect(uri, "laptop", false, PREFIX + "#", PREFIX, WAIT_MS));
+                            return sub.get().poll("status", 2_000);
+                        }, m -> m != null);
+            } catch (AssertionError | RuntimeException e) {
+                if (sub.get() != null) {
+                    sub.get().close();
                 }
-                sub = MqttSubscriber.connect(uri, "laptop", false, PREFIX + "#", PREFIX, WAIT_MS);
-                status = sub.poll("status", 2_000);
+                throw e;
             }
-            try (MqttSubscriber s = sub) {
+            try (MqttSubscriber s = sub.get()) {
                 assertTrue(status != null, "retained status on the embedded broker");
                 assertEquals("online", JSON.readTree(status.getPayload()).get("state").asText());
                 HttpResponse<String> r = d.inspect(image("broken_large", 3));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kensa.journal.JournalEntry;
 import dev.kensa.journal.ResultJournal;
 import dev.kensa.testing.CraftedImages;
+import dev.kensa.testing.Wait;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -336,39 +338,29 @@ class SourcesIT {
         }
     }
 
-    static void awaitFile(Path f) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!java.nio.file.Files.exists(f) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
+    static void awaitFile(Path f) {
+        Wait.until(f + " appearing", Duration.ofMillis(WAIT_MS), Duration.ofMillis(100), () -> java.nio.file.Files.exists(f),
+                exists -> exists);
+    }
+
+    static JsonNode awaitStatus(Daemon d, java.util.function.Predicate<JsonNode> p) {
+        return Wait.until("the status matching", Duration.ofMillis(WAIT_MS), Duration.ofMillis(50),
+                () -> JSON.readTree(d.get("/api/v1/status").body()), p);
+    }
+
+    static JsonNode awaitReady(Daemon d, int code, java.util.function.Predicate<JsonNode> checks) {
+        HttpResponse<String> r = Wait.until("readiness " + code + " as expected", Duration.ofMillis(WAIT_MS),
+                Duration.ofMillis(20), () -> d.get("/q/health/ready"),
+                ready -> ready.statusCode() == code && checks.test(readTree(ready.body())));
+        return readTree(r.body());
+    }
+
+    static JsonNode readTree(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        assertTrue(java.nio.file.Files.exists(f), f + " never appeared");
-    }
-
-    static JsonNode awaitStatus(Daemon d, java.util.function.Predicate<JsonNode> p) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        JsonNode s;
-        do {
-            s = JSON.readTree(d.get("/api/v1/status").body());
-            if (p.test(s)) {
-                return s;
-            }
-            Thread.sleep(50);
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("status never matched: " + s);
-    }
-
-    static JsonNode awaitReady(Daemon d, int code, java.util.function.Predicate<JsonNode> checks) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        HttpResponse<String> r;
-        do {
-            r = d.get("/q/health/ready");
-            JsonNode body = JSON.readTree(r.body());
-            if (r.statusCode() == code && checks.test(body)) {
-                return body;
-            }
-            Thread.sleep(20);
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("readiness never " + code + " as expected: " + r.body());
     }
 
     static JsonNode checkNode(JsonNode health, String name) {
@@ -385,25 +377,17 @@ class SourcesIT {
     }
 
     static JsonNode awaitMessage(dev.kensa.testing.MqttSubscriber sub, String leaf,
-                                 java.util.function.Predicate<JsonNode> p) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            org.eclipse.paho.mqttv5.common.MqttMessage m = sub.poll(leaf, 500);
-            if (m != null && p.test(JSON.readTree(m.getPayload()))) {
-                return JSON.readTree(m.getPayload());
-            }
-        }
-        throw new AssertionError("no matching message on " + leaf);
+                                 java.util.function.Predicate<JsonNode> p) {
+        // each poll takes what arrived (or waits up to 500 ms): earlier messages on the leaf are passed over
+        org.eclipse.paho.mqttv5.common.MqttMessage m = Wait.until("a matching message on " + leaf,
+                Duration.ofMillis(WAIT_MS), Duration.ofMillis(1), () -> sub.poll(leaf, 500),
+                x -> x != null && p.test(readTree(new String(x.getPayload(), StandardCharsets.UTF_8))));
+        return readTree(new String(m.getPayload(), StandardCharsets.UTF_8));
     }
 
-    static org.eclipse.paho.mqttv5.common.MqttMessage awaitResult(dev.kensa.testing.MqttSubscriber line, String id)
-            throws Exception {
-        while (true) {
-            org.eclipse.paho.mqttv5.common.MqttMessage m = line.next("result");
-            if (id.equals(dev.kensa.testing.MqttSubscriber.userProperty(m, "id"))) {
-                return m;
-            }
-        }
+    static org.eclipse.paho.mqttv5.common.MqttMessage awaitResult(dev.kensa.testing.MqttSubscriber line, String id) {
+        return Wait.until("the result " + id, Duration.ofMillis(WAIT_MS), Duration.ofMillis(1), () -> line.poll("result", 500),
+                m -> m != null && id.equals(dev.kensa.testing.MqttSubscriber.userProperty(m, "id")));
     }
 
     static void publish(org.eclipse.paho.mqttv5.client.MqttClient requester, String id, String partId, byte[] payload)

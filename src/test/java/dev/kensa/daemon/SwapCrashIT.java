@@ -60,7 +60,7 @@ class SwapCrashIT {
                         .PUT(HttpRequest.BodyPublishers.ofFile(zipB)).build(), HttpResponse.BodyHandlers.ofString());
                 awaitLog(d, "kensa-test: swap paused at " + step);
                 d.kill();
-                swap.handle((r, e) -> null).join();
+                swap.handle((r, e) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS); // the killed daemon's answer
             }
             expected = step == ModelManager.Step.COMMITTED ? shaB : shaA;
             if (expected.equals(shaB)) {
@@ -89,14 +89,8 @@ class SwapCrashIT {
     }
 
     private static void awaitLog(Daemon d, String line) throws Exception {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(d.log).contains(line)) {
-                return;
-            }
-            assertTrue(d.process.isAlive(), "daemon died:\n" + Files.readString(d.log));
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no \"" + line + "\" in 120 s:\n" + Files.readString(d.log));
+        String log = dev.kensa.testing.Wait.until("\"" + line + "\" in the daemon's log", java.time.Duration.ofSeconds(120),
+                java.time.Duration.ofMillis(50), () -> Files.readString(d.log), l -> l.contains(line) || !d.process.isAlive());
+        assertTrue(log.contains(line), "daemon died:\n" + Files.readString(d.log));
     }
 }

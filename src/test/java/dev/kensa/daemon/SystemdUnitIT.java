@@ -99,8 +99,12 @@ class SystemdUnitIT {
         String why = null;
         if (!"root".equals(System.getProperty("user.name"))) {
             why = "needs root for a mount namespace (unshare -m)";
-        } else if (new ProcessBuilder("unshare", "-m", "true").start().waitFor() != 0) {
-            why = "unshare -m does not work here";
+        } else {
+            Process unshare = new ProcessBuilder("unshare", "-m", "true").start();
+            if (!unshare.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || unshare.exitValue() != 0) {
+                unshare.destroyForcibly();
+                why = "unshare -m does not work here";
+            }
         }
         if (why != null) {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
@@ -204,11 +208,10 @@ class SystemdUnitIT {
         int exit;
         Daemon d = Daemon.launch(cmd, null, tmp, tmp.resolve("journal-1.log"), port, "/q/health/live", Duration.ofSeconds(90));
         try {
-            HttpResponse<String> ready = d.get("/q/health/ready");
-            for (long until = System.nanoTime() + 60_000_000_000L; ready.body().contains("starting") && System.nanoTime() < until; ) {
-                Thread.sleep(200); // live before the model store is opened
-                ready = d.get("/q/health/ready");
-            }
+            // live before the model store is opened
+            Daemon fresh = d;
+            HttpResponse<String> ready = dev.kensa.testing.Wait.until("the model store opened", java.time.Duration.ofSeconds(60),
+                    java.time.Duration.ofMillis(200), () -> fresh.get("/q/health/ready"), r -> !r.body().contains("starting"));
             assertEquals(503, ready.statusCode(), ready.body());
             assertTrue(ready.body().contains("no model installed") && ready.body().contains("PUT /api/v1/model"), ready.body());
             JsonNode status = JSON.readTree(d.get("/api/v1/status").body());
@@ -251,10 +254,18 @@ class SystemdUnitIT {
     }
 
     static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+        Path out = Files.createTempFile("kensa-run", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException(String.join(" ", cmd) + ": not done in 120 s: " + Files.readString(out));
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + ": " + Files.readString(out));
+            }
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(out);
         }
     }
 }

@@ -218,20 +218,48 @@ class ResultJournalTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
     void awaitWakesOnAppend(@TempDir Path dir) throws Exception {
         try (ResultJournal j = ResultJournal.open(dir)) {
+            Thread reader = Thread.currentThread();
             Thread writer = new Thread(() -> {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ignored) {
-                    return;
-                }
+                // append only once the reader waits inside awaitAfter (it holds the journal's lock until it waits), so
+                // the append is what must wake it; no sleep guessing how long that takes
+                org.awaitility.Awaitility.await("the reader waiting").atMost(java.time.Duration.ofSeconds(30))
+                        .pollInterval(java.time.Duration.ofMillis(5))
+                        .until(() -> reader.getState() == Thread.State.TIMED_WAITING);
                 j.append(entry(1));
             });
+            writer.setDaemon(true);
             writer.start();
-            assertTrue(j.awaitAfter(0, 5000));
-            writer.join();
+            // a wait the append did not wake would run into the test's timeout, long before its own 120 s
+            assertTrue(j.awaitAfter(0, 120_000));
+            writer.join(30_000);
+            assertEquals(1, j.lastSeq());
             assertEquals(false, j.awaitAfter(1, 50));
+        }
+    }
+
+    /**
+     * The publisher is stopped with an interrupt, perhaps while it marks an entry published, which asks the journal's
+     * size: that must not close the file every later append needs (an interrupted thread touching a FileChannel closes
+     * it).
+     */
+    @Test
+    void aCallerInterruptedWhileAskingTheSizeLeavesTheJournalWorking(@TempDir Path dir) throws Exception {
+        try (ResultJournal j = ResultJournal.open(dir)) {
+            j.append(entry(1));
+            long size = j.bytes();
+            java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(-1);
+            Thread interrupted = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                seen.set(j.bytes());
+            });
+            interrupted.start();
+            interrupted.join(30_000);
+            assertEquals(size, seen.get());
+            j.append(entry(2));
+            assertEquals(2, j.read(1, 10).size());
         }
     }
 

@@ -133,7 +133,7 @@ class QualityGatesInspectionTest {
         images.put("64x64", fault(m -> resized(m, 64, 64)));
         images.put("450x450", fault(m -> resized(m, 450, 450)));
         try (Inspector inspector = open(learned, EnumSet.allOf(QualityGate.Check.class))) {
-            assertTrue(inspector.qualityGate().describe().get("learned").equals(true));
+            assertTrue(inspector.qualityGate().describe().learned());
             Map<String, Inspection> r = inspect(inspector, images);
             assertRefused(r.get("black"), BRIGHTNESS, "image-quality: brightness: 0 outside " + range(l.brightness()));
             assertRefused(r.get("white"), BRIGHTNESS, "image-quality: brightness: 255 outside " + range(l.brightness()));
@@ -168,7 +168,7 @@ class QualityGatesInspectionTest {
         images.put("450x450", fault(m -> resized(m, 450, 450))); // a size no floor forbids
         images.put("original", sample);
         try (Inspector inspector = open(floors, EnumSet.allOf(QualityGate.Check.class))) {
-            assertEquals("floors", inspector.qualityGate().describe().get("limits"));
+            assertEquals("floors", inspector.qualityGate().describe().limits());
             Map<String, Inspection> r = inspect(inspector, images);
             assertRefused(r.get("black"), BRIGHTNESS, "image-quality: brightness: 0 outside [5, 250]");
             assertRefused(r.get("white"), BRIGHTNESS, "image-quality: brightness: 255 outside [5, 250]");
@@ -191,7 +191,7 @@ class QualityGatesInspectionTest {
             Map<String, Inspection> on = inspect(all, images);
             assertEquals(BRIGHTNESS, on.get("under-exposed").qualityFailure(), on.get("under-exposed").result().error());
             assertEquals(SIZE, on.get("450x450").qualityFailure(), on.get("450x450").result().error());
-            assertEquals(List.of("size", "brightness"), noBrightnessNoSize.qualityGate().describe().get("disabled"));
+            assertEquals(List.of("size", "brightness"), noBrightnessNoSize.qualityGate().describe().disabled());
             Map<String, Inspection> off = inspect(noBrightnessNoSize, images);
             for (Inspection in : off.values()) {
                 assertTrue(in.scored(), () -> in.result().toString());

@@ -1,5 +1,8 @@
 package dev.kensa.publish;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.kensa.mqtt.MqttConnection;
+import dev.kensa.mqtt.MqttSettings;
 import dev.kensa.verdict.Verdict;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,12 +21,14 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The publisher against a real mosquitto, observed by a real MQTT 5 subscriber (DESIGN §6). */
+/** The publisher against a real mosquitto, observed by a real MQTT 5 subscriber (../shared/DESIGN.md §6). */
 @Timeout(value = 15, unit = TimeUnit.SECONDS)
 class ResultPublisherTest {
     private static final String DEVICE = "cam1";
@@ -58,7 +63,7 @@ class ResultPublisherTest {
         try (Mosquitto broker = Mosquitto.launch();
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber early = MqttSubscriber.connect(broker, "early", false, PREFIX + "#", PREFIX, WAIT_MS)) {
-            ResultPublisher publisher = newPublisher(broker, journal);
+            Publishing publisher = new Publishing(broker.uri(), journal);
             try {
                 publisher.start();
                 await(publisher::isConnected, "publisher connected");
@@ -119,7 +124,7 @@ class ResultPublisherTest {
         try (Mosquitto broker = Mosquitto.launch(true);
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber sub = MqttSubscriber.connect(broker, "outage-sub", true, PREFIX + "result", PREFIX, WAIT_MS)) {
-            ResultPublisher publisher = newPublisher(broker, journal);
+            Publishing publisher = new Publishing(broker.uri(), journal);
             try {
                 publisher.start();
                 await(publisher::isConnected, "publisher connected");
@@ -154,7 +159,7 @@ class ResultPublisherTest {
         try (Mosquitto broker = Mosquitto.launch();
              MqttSubscriber sub = MqttSubscriber.connect(broker, "restart-sub", false, PREFIX + "result", PREFIX, WAIT_MS)) {
             try (ResultJournal journal = ResultJournal.open(journalDir)) {
-                ResultPublisher first = newPublisher(broker, journal);
+                Publishing first = new Publishing(broker.uri(), journal);
                 try {
                     first.start();
                     for (int i = 0; i < 10; i++) {
@@ -178,7 +183,7 @@ class ResultPublisherTest {
                 for (int i = 0; i < 5; i++) {
                     journal.append(entry("b" + i, Verdict.NG, jpeg(100 + i)));
                 }
-                ResultPublisher second = newPublisher(broker, journal);
+                Publishing second = new Publishing(broker.uri(), journal);
                 try {
                     second.start();
                     for (int i = 0; i < 5; i++) {
@@ -204,8 +209,7 @@ class ResultPublisherTest {
              dev.kensa.testing.TcpProxy link = new dev.kensa.testing.TcpProxy(broker.port());
              ResultJournal journal = ResultJournal.open(dir.resolve("journal"));
              MqttSubscriber sub = MqttSubscriber.connect(broker, "will-sub", false, PREFIX + "status", PREFIX, WAIT_MS)) {
-            ResultPublisher publisher = new ResultPublisher(MqttSettings.of(link.uri(), DEVICE), journal, () ->
-                    new StatusMessage("online", DEVICE, "test-1", "cpu", "no GPU", null, 0, Map.of(), null));
+            Publishing publisher = new Publishing(link.uri(), journal);
             try {
                 publisher.start();
                 assertEquals("online", JSON.readTree(sub.next("status").getPayload()).get("state").asText());
@@ -233,10 +237,47 @@ class ResultPublisherTest {
         }
     }
 
-    private static ResultPublisher newPublisher(Mosquitto broker, ResultJournal journal) {
-        MqttSettings settings = MqttSettings.of(broker.uri(), DEVICE);
-        return new ResultPublisher(settings, journal, () -> new StatusMessage("online", DEVICE, "test-1", "cpu", "no GPU",
-                null, 0, Map.of(), null));
+    /** A status as the daemon's has it: its state, device and version (the test checks all three arrive). */
+    @JsonPropertyOrder({"state", "deviceId", "version"})
+    record TestStatus(String state, String deviceId, String version) implements RetainedStatus {
+        @Override
+        public TestStatus saying(String newState) {
+            return new TestStatus(newState, deviceId, version);
+        }
+    }
+
+    /** The publisher on its own MQTT connection, as the daemon assembles them; closed in the daemon's order. */
+    private static final class Publishing implements AutoCloseable {
+        final MqttConnection mqtt;
+        final ResultPublisher publisher;
+
+        Publishing(String uri, ResultJournal journal) {
+            mqtt = new MqttConnection(MqttSettings.of(uri, DEVICE));
+            publisher = new ResultPublisher(mqtt, journal, () -> new TestStatus("online", DEVICE, "test-1"));
+        }
+
+        void start() {
+            publisher.start();
+            mqtt.start();
+        }
+
+        boolean isConnected() {
+            return publisher.isConnected();
+        }
+
+        long sentCount() {
+            return publisher.sentCount();
+        }
+
+        void publishModelEvent(dev.kensa.model.ModelEvent e) {
+            publisher.publishModelEvent(e);
+        }
+
+        @Override
+        public void close() {
+            publisher.close();
+            mqtt.close();
+        }
     }
 
     private static JournalEntry entry(String id, Verdict verdict, byte[] heatmap) {
@@ -266,14 +307,9 @@ class ResultPublisherTest {
         return fail("no user property " + key);
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Awaitility.await(what).atMost(Duration.ofMillis(WAIT_MS)).pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 
 }

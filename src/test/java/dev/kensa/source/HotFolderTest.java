@@ -194,15 +194,8 @@ class HotFolderTest {
         }
     }
 
-    static SourceWorker.Status await(HotFolder hot, java.util.function.Predicate<SourceWorker.Status> p) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            SourceWorker.Status s = hot.status();
-            if (p.test(s)) {
-                return s;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("hot folder status never matched: " + hot.status());
+    static SourceWorker.Status await(HotFolder hot, java.util.function.Predicate<SourceWorker.Status> p) {
+        return org.awaitility.Awaitility.await("hot folder status").atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(10)).until(() -> hot.status().worker(), p::test);
     }
 }

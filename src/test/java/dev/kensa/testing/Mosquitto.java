@@ -1,5 +1,7 @@
 package dev.kensa.testing;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,7 +23,8 @@ import java.util.stream.Stream;
  * A real mosquitto broker for tests, on a free loopback port, configured from a generated file in a temporary
  * directory. {@link #stop()} and {@link #start()} take it down and bring it back on the same port, for outage
  * tests. The binary is looked up as {@code $MOSQUITTO}, then in the usual Debian places and on the PATH; without
- * it the test is skipped, or fails when {@code CI=true} (CI must not silently skip the MQTT tests).
+ * it the test is skipped, or fails when {@code CI=true} (CI must not silently skip the MQTT tests). Every broker a
+ * test starts is stopped by {@link #close()}, and, should the test JVM end first, by a shutdown hook.
  */
 public final class Mosquitto implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 5_000;
@@ -31,16 +35,28 @@ public final class Mosquitto implements AutoCloseable {
     private final Path config;
     private final Path log;
     private final int port;
+    private final boolean tls;
     private Process process;
 
-    private Mosquitto(Path binary, Path dir, int port, boolean persistent) throws IOException {
+    /** Brokers still running, stopped by a shutdown hook if the test JVM ends before their tests closed them. */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "test-mosquitto-reaper"));
+    }
+
+    private Mosquitto(Path binary, Path dir, int port, boolean persistent, List<String> listenerLines) throws IOException {
         this.binary = binary;
         this.dir = dir;
         this.port = port;
+        this.tls = listenerLines.stream().anyMatch(l -> l.startsWith("certfile "));
         this.config = dir.resolve("mosquitto.conf");
         this.log = dir.resolve("mosquitto.log");
         List<String> lines = new ArrayList<>(List.of(
-                "listener " + port + " 127.0.0.1",
+                "listener " + port + " 127.0.0.1"));
+        lines.addAll(listenerLines);
+        lines.addAll(List.of(
                 "allow_anonymous true",
                 // as root mosquitto would switch to user "mosquitto", who cannot write our temp dir
                 "user " + System.getProperty("user.name"),
@@ -70,6 +86,18 @@ public final class Mosquitto implements AutoCloseable {
      *                   {@link #stop()}/{@link #start()}
      */
     public static Mosquitto launch(boolean persistent) {
+        return launch(persistent, List.of());
+    }
+
+    /**
+     * Starts a broker that speaks MQTT over TLS only, with this certificate and key (PEM); its URI is then
+     * {@code ssl://127.0.0.1:<port>}.
+     */
+    public static Mosquitto launchTls(Path certFile, Path keyFile) {
+        return launch(false, List.of("certfile " + certFile, "keyfile " + keyFile));
+    }
+
+    private static Mosquitto launch(boolean persistent, List<String> listenerLines) {
         Path binary = findBinary();
         IOException last = null;
         // a free port can be taken by someone else between probing and binding; try a few
@@ -77,7 +105,7 @@ public final class Mosquitto implements AutoCloseable {
             Path dir = null;
             try {
                 dir = Files.createTempDirectory("kensa-mosquitto");
-                Mosquitto m = new Mosquitto(binary, dir, freePort(), persistent);
+                Mosquitto m = new Mosquitto(binary, dir, freePort(), persistent, listenerLines);
                 m.start();
                 return m;
             } catch (IOException e) {
@@ -93,23 +121,25 @@ public final class Mosquitto implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = new ProcessBuilder(binary.toString(), "-c", config.toString())
+        Process p = new ProcessBuilder(binary.toString(), "-c", config.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("mosquitto exited with " + process.exitValue() + " on port " + port + ": " + logTail());
-            }
-            if (accepts()) {
-                return;
-            }
-            sleep(50);
+        process = p;
+        RUNNING.add(p);
+        try {
+            Awaitility.await("mosquitto accepting on port " + port).atMost(Duration.ofMillis(START_TIMEOUT_MS))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> !p.isAlive() || accepts());
+        } catch (ConditionTimeoutException e) {
+            p.destroyForcibly();
+            RUNNING.remove(p);
+            throw new IOException("mosquitto did not accept connections on port " + port + " within "
+                    + START_TIMEOUT_MS + " ms: " + logTail(), e);
         }
-        process.destroyForcibly();
-        throw new IOException("mosquitto did not accept connections on port " + port + " within "
-                + START_TIMEOUT_MS + " ms: " + logTail());
+        if (!p.isAlive()) {
+            RUNNING.remove(p);
+            throw new IOException("mosquitto exited with " + p.exitValue() + " on port " + port + ": " + logTail());
+        }
     }
 
     /** Stops the broker (SIGTERM, so a persistent one saves its state) and waits until the port is closed. */
@@ -126,14 +156,10 @@ public final class Mosquitto implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
+        RUNNING.remove(process);
         process = null;
-        long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MS;
-        while (accepts()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("port " + port + " still accepts connections after mosquitto stopped");
-            }
-            sleep(50);
-        }
+        Awaitility.await("port " + port + " closed after mosquitto stopped").atMost(Duration.ofMillis(STOP_TIMEOUT_MS))
+                .pollInterval(Duration.ofMillis(50)).until(() -> !accepts());
     }
 
     public synchronized boolean isRunning() {
@@ -144,9 +170,9 @@ public final class Mosquitto implements AutoCloseable {
         return port;
     }
 
-    /** {@code tcp://127.0.0.1:<port>} */
+    /** {@code tcp://127.0.0.1:<port>}, or {@code ssl://…} for a broker started by {@link #launchTls}. */
     public String uri() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls ? "ssl" : "tcp") + "://127.0.0.1:" + port;
     }
 
     /** What the broker logged so far (errors, warnings, notices). */
@@ -208,15 +234,6 @@ public final class Mosquitto implements AutoCloseable {
         }
         Assumptions.abort(message);
         throw new AssertionError("unreachable");
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for mosquitto", e);
-        }
     }
 
     private static void deleteTree(Path dir) {

@@ -80,6 +80,11 @@ public final class MqttSubscriber implements AutoCloseable, MqttCallback {
 
     @Override
     public void close() throws MqttException {
+        close(client);
+    }
+
+    /** Disconnects (if connected) and closes a test's client. */
+    static void close(MqttClient client) throws MqttException {
         try {
             if (client.isConnected()) {
                 client.disconnect();

@@ -1,4 +1,4 @@
-package dev.kensa.publish;
+package dev.kensa.mqtt;
 
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.junit.jupiter.api.Test;

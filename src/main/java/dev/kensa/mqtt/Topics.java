@@ -1,8 +1,8 @@
-package dev.kensa.publish;
+package dev.kensa.mqtt;
 
 /**
- * The MQTT topics of DESIGN §6, below the prefix {@code kensa/<deviceId>/}, and what travels on each:
- * {@link StatusMessage} (its Last Will {@link StatusMessage.Bare}), the result JSON
+ * The MQTT topics of ../shared/DESIGN.md §6, below the prefix {@code kensa/<deviceId>/}, and what travels on each:
+ * the daemon's status message (its Last Will {@link BareStatus}), the result JSON
  * ({@link dev.kensa.verdict.InspectionResult}), heatmap JPEG bytes, image bytes in, and
  * {@link dev.kensa.model.ModelEvent}.
  */

@@ -1,4 +1,4 @@
-package dev.kensa.publish;
+package dev.kensa.mqtt;
 
 import dev.kensa.KensaException;
 import org.apache.activemq.artemis.api.core.SimpleString;
