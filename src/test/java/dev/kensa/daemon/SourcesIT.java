@@ -238,19 +238,12 @@ class SourcesIT {
         assertTrue(JSON.readTree(cutShort.body()).get("error").asText().startsWith("cannot read the request body: "), cutShort.body());
 
         // Quarkus deletes an upload's file once its request has ended, on a worker thread: wait for it, within a deadline
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        List<Path> left;
-        do {
-            try (var files = java.nio.file.Files.list(uploads)) {
-                left = files.toList();
-            }
-        } while (!left.isEmpty() && System.currentTimeMillis() < deadline && sleep(100));
-        assertEquals(List.of(), left, "temporary upload files outlived their requests");
-    }
-
-    private static boolean sleep(long ms) throws InterruptedException {
-        Thread.sleep(ms);
-        return true;
+        Wait.until("no temporary upload file outliving its request", Duration.ofMillis(WAIT_MS), Duration.ofMillis(100),
+                () -> {
+                    try (var files = java.nio.file.Files.list(uploads)) {
+                        return files.toList();
+                    }
+                }, List::isEmpty);
     }
 
     static final String DEVICE = "src-box";
