@@ -17,7 +17,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 
 /**
- * Detached Ed25519 signatures of a bundle's {@code manifest.json} (DESIGN §5), stored as {@code manifest.sig}
+ * Detached Ed25519 signatures of a bundle's {@code manifest.json} (../shared/DESIGN.md §5), stored as {@code manifest.sig}
  * (the raw 64-byte signature). The manifest pins every other file by sha256, so signing it signs the bundle.
  * Keys are PEM: PKCS#8 "PRIVATE KEY" and X.509 "PUBLIC KEY", as {@code openssl genpkey -algorithm ed25519} writes.
  */

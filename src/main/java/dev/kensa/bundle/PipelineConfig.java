@@ -3,14 +3,14 @@ package dev.kensa.bundle;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * {@code pipeline.json}: the fixed inference pipeline of a bundle (DESIGN.md §5). Never changed at inference.
+ * {@code pipeline.json}: the fixed inference pipeline of a bundle (../shared/DESIGN.md §5). Never changed at inference.
  * {@code image} and {@code threshold.image} are required; the other sections are optional in the file, and
  * {@link #withDefaults()} is the one place that says what a missing one means.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PipelineConfig(Image image, Smoothing smoothing, Threshold threshold, Regions regions, Heatmap heatmap) {
 
-    /** Gaussian blur of the anomaly map (DESIGN.md §4). */
+    /** Gaussian blur of the anomaly map (../shared/DESIGN.md §4). */
     public static final double DEFAULT_SIGMA = 4.0;
     /** Smallest defect region kept, in anomaly-map pixels: a few pixels of the 224 map are noise, not a defect. */
     public static final int DEFAULT_MIN_AREA = 10;

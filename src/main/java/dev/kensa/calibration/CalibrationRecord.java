@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code calibration.json} of a bundle (DESIGN.md §5, issue 12): where the threshold came from and how sure it is.
+ * {@code calibration.json} of a bundle (../shared/DESIGN.md §5, issue 12): where the threshold came from and how sure it is.
  * The calibration scores of the good images with their file names, the method that produced them, the target
  * false-reject rate, the threshold, the false-reject rate those goods give with its exact 95 % interval, and the
  * image-quality statistics of the fit images with the limits learned from them. {@link CalibrationView} shows it to

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The {@code kensa eval --html} report (DESIGN §9): one self-contained file (inline SVG and JPEGs, no external
+ * The {@code kensa eval --html} report (../shared/DESIGN.md §9): one self-contained file (inline SVG and JPEGs, no external
  * resources) with, in order: the model, dataset and date; the figures; the inference time per stage; the image ROC
  * curve and the score histogram (counts on a y axis, the bundle's threshold marked above the bars); a table per
  * defect type (images, caught at the shipped threshold, mean score); and heatmaps of the cases an engineer looks at

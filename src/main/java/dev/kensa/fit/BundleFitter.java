@@ -36,7 +36,7 @@ import java.util.List;
 
 
 /**
- * {@code kensa fit}: good images in, a verified {@code kensa-bundle/1} out (DESIGN.md §4-5), for any method.
+ * {@code kensa fit}: good images in, a verified {@code kensa-bundle/1} out (../shared/DESIGN.md §4-5), for any method.
  *
  * <p>One pass over the images through the backbone streams their features into the method's fitter
  * ({@link DetectionMethod#fitter}); the threshold is then calibrated on scores of good images the model did not

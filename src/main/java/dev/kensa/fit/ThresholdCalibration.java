@@ -3,7 +3,7 @@ package dev.kensa.fit;
 import java.util.Arrays;
 
 /**
- * Image-threshold choice from scores of good parts (DESIGN.md §4). Score &gt; threshold is NG, so a threshold
+ * Image-threshold choice from scores of good parts (../shared/DESIGN.md §4). Score &gt; threshold is NG, so a threshold
  * equal to a good score passes that part.
  */
 public final class ThresholdCalibration {

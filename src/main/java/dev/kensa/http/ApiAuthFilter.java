@@ -13,7 +13,7 @@ import org.jboss.logging.Logger;
 import java.util.Map;
 
 /**
- * Bearer-token check of the API (DESIGN §7), one policy for every {@code /api/} endpoint so a new mutating endpoint
+ * Bearer-token check of the API (../shared/DESIGN.md §7), one policy for every {@code /api/} endpoint so a new mutating endpoint
  * is protected without remembering to: anything but GET/HEAD needs the token, except POST /api/v1/inspect unless
  * {@code kensa.api.inspect-requires-token}; GET/HEAD need it only with {@code kensa.api.read-requires-token}.
  * Health, metrics and the status page are not under /api/ and stay open.

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.health.Readiness;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The GPU readiness check, on a box whose model runs on one (DESIGN §7 "GPU (where present)"): down when the driver
+ * The GPU readiness check, on a box whose model runs on one (../shared/DESIGN.md §7 "GPU (where present)"): down when the driver
  * no longer answers for it (fallen off the bus, a broken context after an Xid error), with the CUDA error; its name
  * and free memory otherwise. A box on the CPU backend has no gpu check at all (an always-UP "gpu" on a box without
  * one read as a fault): it joins readiness when {@code kensa serve} starts a model on the GPU, and stays for the

@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code POST /api/v1/inspect}: an image in, the result JSON out (DESIGN §7). The body is the image, whatever
+ * {@code POST /api/v1/inspect}: an image in, the result JSON out (../shared/DESIGN.md §7). The body is the image, whatever
  * Content-Type says ({@code image/*}, {@code application/octet-stream}, none, or the
  * {@code application/x-www-form-urlencoded} that {@code curl --data-binary @part.png} sends), or a
  * {@code multipart/form-data} upload with one file (and optionally a {@code partId} field), as browsers and PLC

@@ -7,7 +7,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only with a loaded, self-tested model (DESIGN §7). */
+/** Ready only with a loaded, self-tested model (../shared/DESIGN.md §7). */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {

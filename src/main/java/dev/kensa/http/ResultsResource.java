@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The results an engineer asks for (DESIGN §7): {@code GET /api/v1/results?verdict=NG&since=&limit=} as JSON or,
+ * The results an engineer asks for (../shared/DESIGN.md §7): {@code GET /api/v1/results?verdict=NG&since=&limit=} as JSON or,
  * with {@code Accept: text/csv}, as CSV; {@code GET /api/v1/results/{id}/heatmap.jpg}. The list comes from the
  * results journal, newest first, exactly as each result was journalled and published, so a restart or a power cut
  * hides nothing the journal still holds ({@code kensa.journal.retain-bytes}); NG results older than the journal come

@@ -8,7 +8,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-/** {@code GET /api/v1/status}: one JSON for a field check (DESIGN §7); built by {@link StatusService}. */
+/** {@code GET /api/v1/status}: one JSON for a field check (../shared/DESIGN.md §7); built by {@link StatusService}. */
 @Path("/api/v1/status")
 public class StatusResource {
     @Inject

@@ -15,7 +15,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
- * Decode and preprocess with OpenCV (DESIGN.md §3): decode, resize to resize x resize, centre-crop, RGB,
+ * Decode and preprocess with OpenCV (../shared/DESIGN.md §3): decode, resize to resize x resize, centre-crop, RGB,
  * ImageNet mean/std, CHW float. Thread-safe: every call owns its Mats and closes them.
  *
  * <p>Downscaling uses INTER_AREA, which averages like the antialiased resize torchvision applies; upscaling uses

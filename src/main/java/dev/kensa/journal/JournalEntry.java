@@ -7,7 +7,7 @@ import dev.kensa.verdict.Verdict;
  * empty for an ERROR result).
  *
  * @param seq      position in the journal, 1, 2, 3, … in append order; 0 before it is appended
- * @param id       the result id (DESIGN §6 {@code id}), used as MQTT correlation data and user property
+ * @param id       the result id (../shared/DESIGN.md §6 {@code id}), used as MQTT correlation data and user property
  * @param verdict  the result's verdict, kept outside the JSON so listings need not parse it
  * @param json     UTF-8 result JSON
  * @param heatmap  JPEG bytes, length 0 when there is none

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * The local, crash-safe results journal (DESIGN §3, §6): every result is appended and forced to disk before it
+ * The local, crash-safe results journal (../shared/DESIGN.md §3, §6): every result is appended and forced to disk before it
  * is published, and the publisher works from here, so a broker outage delays results but never loses them, and
  * order is kept.
  *

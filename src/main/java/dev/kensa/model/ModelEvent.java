@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * One model lifecycle event: a line of the model store's audit log and the MQTT {@code model/event} message
- * (DESIGN §6). One record per kind, each with the fields (and order) the wire has always had; absent optional
+ * (../shared/DESIGN.md §6). One record per kind, each with the fields (and order) the wire has always had; absent optional
  * fields are left out, not sent as null.
  */
 public sealed interface ModelEvent {

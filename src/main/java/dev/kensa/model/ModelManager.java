@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The model lifecycle of a running box (DESIGN §8): the active model, hot swap, rollback and threshold override,
+ * The model lifecycle of a running box (../shared/DESIGN.md §8): the active model, hot swap, rollback and threshold override,
  * persisted in a {@link ModelStore}. Any failure leaves the running model untouched and says why; a swap commits by
  * one atomic rename of the store's state, so a kill at any step leaves the old or the new model active on restart.
  * <p>
@@ -352,7 +352,7 @@ public final class ModelManager implements AutoCloseable {
     // ---------------------------------------------------------------- swap
 
     /**
-     * Hot swap from an uploaded bundle zip (DESIGN §8): bounded upload into staging, safe extraction, checksums and
+     * Hot swap from an uploaded bundle zip (../shared/DESIGN.md §8): bounded upload into staging, safe extraction, checksums and
      * signature, backend load, warm-up and self-test, then the atomic switch. The previous model is kept for rollback.
      *
      * @throws Refused with the reason; the running model is unchanged

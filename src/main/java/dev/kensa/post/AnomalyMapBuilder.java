@@ -1,7 +1,7 @@
 package dev.kensa.post;
 
 /**
- * Post-processing of a patch distance map (DESIGN.md §3-4): bilinear up to the crop size, Gaussian blur, score =
+ * Post-processing of a patch distance map (../shared/DESIGN.md §3-4): bilinear up to the crop size, Gaussian blur, score =
  * max. Thread-safe (no shared scratch).
  */
 public final class AnomalyMapBuilder {

@@ -9,7 +9,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
- * Image-quality statistics of one decoded image, the inputs of the quality gates (DESIGN.md §3).
+ * Image-quality statistics of one decoded image, the inputs of the quality gates (../shared/DESIGN.md §3).
  *
  * <p>Brightness, contrast and focus are measured on a grey version resized to {@link #SIDE} x {@link #SIDE}, the
  * square the pipeline resizes every image to before the model sees it. Contrast and focus depend on scale: measured

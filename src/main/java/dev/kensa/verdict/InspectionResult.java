@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
 /**
- * The result of one inspection, exactly the JSON of DESIGN.md §6:
+ * The result of one inspection, exactly the JSON of ../shared/DESIGN.md §6:
  * {@code {id, ts, source, verdict, score, normalizedScore, threshold, model {id, sha256}, regions [...],
  * timingsMs {decode, backbone, score, post, total}, error?}}, plus {@code thresholdSource}: {@code "bundle"} when the
  * verdict used the bundle's calibrated threshold, {@code "override"} when an engineer's override was in force

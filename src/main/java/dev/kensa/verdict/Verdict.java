@@ -4,7 +4,7 @@ package dev.kensa.verdict;
 public enum Verdict {
     OK, NG, ERROR;
 
-    /** Score strictly above the threshold is NG (DESIGN.md §3). */
+    /** Score strictly above the threshold is NG (../shared/DESIGN.md §3). */
     public static Verdict of(double score, double threshold) {
         return score > threshold ? NG : OK;
     }

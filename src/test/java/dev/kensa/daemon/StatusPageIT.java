@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The status page at {@code GET /} (DESIGN §7) in a real headless browser against the packaged daemon: it must show
+ * The status page at {@code GET /} (../shared/DESIGN.md §7) in a real headless browser against the packaged daemon: it must show
  * the loaded model and, in its live feed, the NG result just inspected. Needs Debian's {@code chromium} package
  * ({@code /usr/bin/chromium}); without it the test is skipped locally and fails when CI=true.
  */

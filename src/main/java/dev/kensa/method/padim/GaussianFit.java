@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Turns accumulated moments into PaDiM statistics (DESIGN.md §4): mu_p, S_p = unbiased covariance + eps*I,
+ * Turns accumulated moments into PaDiM statistics (../shared/DESIGN.md §4): mu_p, S_p = unbiased covariance + eps*I,
  * S_p = L_p L_p^T by Cholesky, W_p = L_p^-1 by forward substitution, all in double, parallel over positions.
  */
 public final class GaussianFit {
